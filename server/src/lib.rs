@@ -1,0 +1,87 @@
+//! Accord's server: signs people in (next), relays Automerge sync messages
+//! between the peers of each document, makes every accepted change durable
+//! before anyone else sees it, and serves the built app.
+
+pub mod seed;
+pub mod storage;
+pub mod sync;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// Everything `accord serve` needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub dist_dir: PathBuf,
+    pub max_frame_bytes: usize,
+    pub seed: bool,
+}
+
+/// Opens storage, seeds demo data on first start, and serves until SIGINT/SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = storage::Store::open(&config.data_dir)
+        .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
+    let demo = if config.seed {
+        seed::ensure_demo(&store)
+            .await
+            .context("seeding the demo engagement")?
+    } else {
+        None
+    };
+    let relay = Arc::new(sync::SyncRelay::new(store.clone()));
+    let app = web::router(web::AppState {
+        relay,
+        dist_dir: config.dist_dir.clone(),
+        max_frame_bytes: config.max_frame_bytes,
+    });
+    let listener = TcpListener::bind(config.addr).await.with_context(|| {
+        format!(
+            "listening on {} (is another server running there?)",
+            config.addr
+        )
+    })?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, data = %config.data_dir.display(), "Accord is serving");
+    println!("Accord is running on http://{addr}");
+    if let Some(id) = demo {
+        println!("Open the demo engagement: http://{addr}/doc/{id}");
+    }
+    if !config.dist_dir.join("index.html").exists() {
+        println!(
+            "Note: {} has no built app; run `make run` to build it.",
+            config.dist_dir.display()
+        );
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped accepting connections; every accepted change is on disk");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,66 @@
+//! Demo data for a first start, so `make run` opens onto a real-looking engagement.
+
+use accord_shared::schema::{init_draft, insert_item};
+use accord_shared::DocumentId;
+use automerge::{ActorId, AutoCommit};
+
+use crate::storage::{StorageError, Store};
+
+const DEMO_KEY: &str = "demo_document";
+
+/// Creates the demo engagement once; returns its id (existing or new).
+pub async fn ensure_demo(store: &Store) -> Result<Option<DocumentId>, StorageError> {
+    if let Some(id) = store.meta(DEMO_KEY).await? {
+        return Ok(id.parse().ok());
+    }
+    if store.document_count().await? > 0 {
+        return Ok(None);
+    }
+    let id = DocumentId::random();
+    store.append(id, demo_changes()).await?;
+    store.set_meta(DEMO_KEY, &id.to_string()).await?;
+    tracing::info!(%id, "seeded the demo engagement");
+    Ok(Some(id))
+}
+
+fn demo_changes() -> Vec<Vec<u8>> {
+    let mut doc = AutoCommit::new().with_actor(ActorId::random());
+    init_draft(
+        &mut doc,
+        "Strengthening access to justice in Northern Province — technical cooperation programme 2027–2029",
+        "The Ministry of Justice asked OHCHR in March 2026 for support to reduce pre-trial detention \
+         and to extend legal aid outside the capital. The country office's assessment drew on \
+         interviews with the Bar Association, two legal aid NGOs, the national human rights \
+         institution and detainees' families, and on the recommendations the State supported in \
+         its last Universal Periodic Review.",
+    )
+    .expect("writing a new in-memory document");
+    let needs = [
+        "Legal aid reaches only the capital: 70% of detainees in the north meet no lawyer before their first hearing.",
+        "Pre-trial detention exceeds the legal limit for one detainee in three; no case-tracking between police, prosecution and courts.",
+        "The national human rights institution lacks a mandate and staff to visit places of detention.",
+    ];
+    for (i, need) in needs.iter().enumerate() {
+        insert_item(&mut doc, i, need).expect("writing a new in-memory document");
+    }
+    doc.commit();
+    doc.get_changes(&[])
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn seeds_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let first = ensure_demo(&store).await.unwrap();
+        assert!(first.is_some());
+        assert_eq!(ensure_demo(&store).await.unwrap(), first);
+        assert_eq!(store.document_count().await.unwrap(), 1);
+    }
+}

@@ -1,0 +1,381 @@
+//! Durable storage of documents: an embedded SQLite database in WAL mode.
+//!
+//! Every accepted change is appended to `changes` and fsync'd before the
+//! relay tells anyone about it. One writer thread owns the write connection
+//! and commits whatever is queued in a single transaction (group commit), so
+//! many documents' changes share one fsync. A document's changes are folded
+//! into a snapshot now and then ([`Store::compact`]) so loading stays fast.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc as std_mpsc;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use accord_shared::DocumentId;
+use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::oneshot;
+
+/// Why storage failed; the message says what the operator can do.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the storage writer has stopped (see earlier errors); restart the server")]
+    WriterGone,
+    #[error("the database refused the write: {0}")]
+    Write(String),
+    #[error("a background task failed: {0}")]
+    Join(String),
+}
+
+/// What a document has on disk: an optional snapshot and the changes after it.
+#[derive(Debug, Default)]
+pub struct StoredDocument {
+    pub snapshot: Option<Vec<u8>>,
+    pub changes: Vec<Vec<u8>>,
+    /// Row id of the last change returned; compaction covers up to it.
+    pub last_change_id: i64,
+}
+
+enum WriteOp {
+    Append {
+        doc: DocumentId,
+        changes: Vec<Vec<u8>>,
+        done: oneshot::Sender<Result<i64, StorageError>>,
+    },
+    Compact {
+        doc: DocumentId,
+        snapshot: Vec<u8>,
+        upto_change_id: i64,
+        done: oneshot::Sender<Result<(), StorageError>>,
+    },
+    SetMeta {
+        key: String,
+        value: String,
+        done: oneshot::Sender<Result<(), StorageError>>,
+    },
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: std_mpsc::Sender<WriteOp>,
+}
+
+/// Most writes folded into one transaction.
+const MAX_GROUP: usize = 4096;
+
+impl Store {
+    /// Opens (creating if needed) `accord.sqlite3` in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, StorageError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StorageError::DataDir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let path = data_dir.join("accord.sqlite3");
+        let conn = open_connection(&path)?;
+        conn.execute_batch(SCHEMA)?;
+        let (tx, rx) = std_mpsc::channel();
+        std::thread::Builder::new()
+            .name("accord-storage-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| StorageError::Join(e.to_string()))?;
+        Ok(Self {
+            inner: Arc::new(Inner { path, writer: tx }),
+        })
+    }
+
+    /// Appends changes of one document; resolves once they are on disk.
+    /// Returns the row id of the last change written.
+    pub async fn append(
+        &self,
+        doc: DocumentId,
+        changes: Vec<Vec<u8>>,
+    ) -> Result<i64, StorageError> {
+        let (done, rx) = oneshot::channel();
+        self.send(WriteOp::Append { doc, changes, done })?;
+        rx.await.map_err(|_| StorageError::WriterGone)?
+    }
+
+    /// Replaces the document's snapshot and drops the changes it covers.
+    pub async fn compact(
+        &self,
+        doc: DocumentId,
+        snapshot: Vec<u8>,
+        upto_change_id: i64,
+    ) -> Result<(), StorageError> {
+        let (done, rx) = oneshot::channel();
+        self.send(WriteOp::Compact {
+            doc,
+            snapshot,
+            upto_change_id,
+            done,
+        })?;
+        rx.await.map_err(|_| StorageError::WriterGone)?
+    }
+
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StorageError> {
+        let (done, rx) = oneshot::channel();
+        self.send(WriteOp::SetMeta {
+            key: key.into(),
+            value: value.into(),
+            done,
+        })?;
+        rx.await.map_err(|_| StorageError::WriterGone)?
+    }
+
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, StorageError> {
+        let key = key.to_owned();
+        self.read(move |conn| {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+        })
+        .await
+    }
+
+    /// Everything stored for a document (empty if it was never seen).
+    pub async fn load(&self, doc: DocumentId) -> Result<StoredDocument, StorageError> {
+        self.read(move |conn| {
+            let key = doc.as_bytes().to_vec();
+            let snapshot: Option<(Vec<u8>, i64)> = conn
+                .query_row(
+                    "SELECT data, upto FROM snapshots WHERE doc_id = ?1",
+                    [&key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let upto = snapshot.as_ref().map_or(0, |(_, u)| *u);
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, data FROM changes WHERE doc_id = ?1 AND id > ?2 ORDER BY id",
+            )?;
+            let mut changes = Vec::new();
+            let mut last = upto;
+            let rows = stmt.query_map(params![key, upto], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?;
+            for row in rows {
+                let (id, data) = row?;
+                last = id;
+                changes.push(data);
+            }
+            Ok(StoredDocument {
+                snapshot: snapshot.map(|(d, _)| d),
+                changes,
+                last_change_id: last,
+            })
+        })
+        .await
+    }
+
+    /// Number of documents that have anything stored.
+    pub async fn document_count(&self) -> Result<i64, StorageError> {
+        self.read(|conn| conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0)))
+            .await
+    }
+
+    fn send(&self, op: WriteOp) -> Result<(), StorageError> {
+        self.inner
+            .writer
+            .send(op)
+            .map_err(|_| StorageError::WriterGone)
+    }
+
+    /// Runs a read on its own connection off the async threads (WAL lets reads run beside the writer).
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let path = self.inner.path.clone();
+        tokio::task::spawn_blocking(move || {
+            READER.with(|cell| {
+                let mut slot = cell.borrow_mut();
+                let conn = match slot.as_mut() {
+                    Some((p, c)) if *p == path => c,
+                    _ => {
+                        let c = open_connection(&path)?;
+                        *slot = Some((path.clone(), c));
+                        &mut slot.as_mut().expect("just set").1
+                    }
+                };
+                f(conn).map_err(StorageError::from)
+            })
+        })
+        .await
+        .map_err(|e| StorageError::Join(e.to_string()))?
+    }
+}
+
+thread_local! {
+    /// One read connection per blocking thread, reused across reads.
+    static READER: std::cell::RefCell<Option<(PathBuf, Connection)>> = const { std::cell::RefCell::new(None) };
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id BLOB PRIMARY KEY,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id BLOB NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_by_doc ON changes(doc_id, id);
+CREATE TABLE IF NOT EXISTS snapshots (
+    doc_id BLOB PRIMARY KEY,
+    data BLOB NOT NULL,
+    upto INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // WAL with synchronous=FULL: each commit is fsync'd, readers never block the writer.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Owns the write connection: takes everything queued, commits it as one
+/// transaction, then answers each waiter.
+fn writer_loop(mut conn: Connection, rx: std_mpsc::Receiver<WriteOp>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(op) => batch.push(op),
+                Err(_) => break,
+            }
+        }
+        let results = match write_batch(&mut conn, &batch) {
+            Ok(results) => results,
+            Err(e) => {
+                tracing::error!(error = %e, "storage transaction failed; nothing of it was stored");
+                let msg = e.to_string();
+                batch.iter().map(|_| Err(msg.clone())).collect()
+            }
+        };
+        for (op, result) in batch.into_iter().zip(results) {
+            let err = StorageError::Write;
+            match op {
+                WriteOp::Append { done, .. } => {
+                    let _ = done.send(result.map_err(err));
+                }
+                WriteOp::Compact { done, .. } | WriteOp::SetMeta { done, .. } => {
+                    let _ = done.send(result.map(|_| ()).map_err(err));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction for the whole batch; per-op results (last row id for appends).
+fn write_batch(
+    conn: &mut Connection,
+    batch: &[WriteOp],
+) -> rusqlite::Result<Vec<Result<i64, String>>> {
+    let tx = conn.transaction()?;
+    let mut results = Vec::with_capacity(batch.len());
+    {
+        let mut insert_doc = tx.prepare_cached(
+            "INSERT OR IGNORE INTO documents (doc_id, created_at) VALUES (?1, ?2)",
+        )?;
+        let mut insert_change =
+            tx.prepare_cached("INSERT INTO changes (doc_id, data) VALUES (?1, ?2)")?;
+        let now = now_secs();
+        for op in batch {
+            match op {
+                WriteOp::Append { doc, changes, .. } => {
+                    let key = doc.as_bytes().as_slice();
+                    insert_doc.execute(params![key, now])?;
+                    let mut last = 0;
+                    for change in changes {
+                        insert_change.execute(params![key, change])?;
+                        last = tx.last_insert_rowid();
+                    }
+                    results.push(Ok(last));
+                }
+                WriteOp::Compact {
+                    doc,
+                    snapshot,
+                    upto_change_id,
+                    ..
+                } => {
+                    let key = doc.as_bytes().as_slice();
+                    insert_doc.execute(params![key, now])?;
+                    tx.execute(
+                        "INSERT INTO snapshots (doc_id, data, upto, updated_at) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT(doc_id) DO UPDATE SET data = excluded.data, upto = excluded.upto, updated_at = excluded.updated_at
+                         WHERE excluded.upto >= snapshots.upto",
+                        params![key, snapshot, upto_change_id, now],
+                    )?;
+                    tx.execute(
+                        "DELETE FROM changes WHERE doc_id = ?1 AND id <= ?2",
+                        params![key, upto_change_id],
+                    )?;
+                    results.push(Ok(0));
+                }
+                WriteOp::SetMeta { key, value, .. } => {
+                    tx.execute(
+                        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        params![key, value],
+                    )?;
+                    results.push(Ok(0));
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn appended_changes_survive_reopen_and_compaction_keeps_later_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = DocumentId::random();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let last = store
+                .append(doc, vec![b"a".to_vec(), b"b".to_vec()])
+                .await
+                .unwrap();
+            store.compact(doc, b"snap".to_vec(), last).await.unwrap();
+            store.append(doc, vec![b"c".to_vec()]).await.unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let loaded = store.load(doc).await.unwrap();
+        assert_eq!(loaded.snapshot.as_deref(), Some(&b"snap"[..]));
+        assert_eq!(loaded.changes, vec![b"c".to_vec()]);
+        assert_eq!(store.document_count().await.unwrap(), 1);
+        let empty = store.load(DocumentId::random()).await.unwrap();
+        assert!(empty.snapshot.is_none() && empty.changes.is_empty());
+    }
+}

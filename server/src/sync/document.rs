@@ -1,0 +1,290 @@
+//! One actor per open document: owns its Automerge copy and its peers' sync states.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use accord_shared::{DocumentId, Message};
+use automerge::sync::{self, SyncDoc};
+use automerge::{Automerge, ChangeHash};
+use tokio::sync::mpsc;
+
+use super::{ConnHandle, ConnId, SyncRelay};
+
+/// What a connection asks of a document.
+pub(crate) enum DocCommand {
+    /// An Automerge sync message from a peer (`request` asks for `doc-unavailable` if we have nothing).
+    Sync {
+        conn: ConnHandle,
+        message: sync::Message,
+        request: bool,
+    },
+    /// Presence and other ephemera: relayed to the document's other peers.
+    Ephemeral { from: ConnId, message: Message },
+    /// The connection has gone.
+    Leave { conn: ConnId },
+}
+
+/// Close codes (RFC 6455): policy violation, internal error.
+const CLOSE_POLICY: u16 = 1008;
+const CLOSE_INTERNAL: u16 = 1011;
+
+/// How long a document with no peers stays in memory.
+const IDLE: Duration = Duration::from_secs(30);
+/// Commands applied before one durable write and one round of answers.
+const BATCH: usize = 256;
+/// Changes appended since the last snapshot before the actor compacts.
+const COMPACT_AFTER: usize = 2000;
+
+struct Peer {
+    conn: ConnHandle,
+    state: sync::State,
+    /// We told them we do not have the document; say nothing until we do.
+    unavailable: bool,
+}
+
+pub(crate) struct DocActor {
+    id: DocumentId,
+    relay: Arc<SyncRelay>,
+    doc: Automerge,
+    peers: HashMap<ConnId, Peer>,
+    last_change_id: i64,
+    since_snapshot: usize,
+}
+
+impl DocActor {
+    pub(crate) fn new(id: DocumentId, relay: Arc<SyncRelay>) -> Self {
+        Self {
+            id,
+            relay,
+            doc: Automerge::new(),
+            peers: HashMap::new(),
+            last_change_id: 0,
+            since_snapshot: 0,
+        }
+    }
+
+    pub(crate) async fn run(mut self, mut rx: mpsc::Receiver<DocCommand>) {
+        if let Err(message) = self.load().await {
+            tracing::error!(doc = %self.id, %message, "document could not be loaded");
+            self.refuse_all(&mut rx, &message).await;
+            return;
+        }
+        loop {
+            let first = if self.peers.is_empty() {
+                match tokio::time::timeout(IDLE, rx.recv()).await {
+                    Ok(Some(cmd)) => cmd,
+                    Ok(None) => break,
+                    Err(_idle) => {
+                        if self.relay.retire(self.id, &mut rx) {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+            } else {
+                match rx.recv().await {
+                    Some(cmd) => cmd,
+                    None => break,
+                }
+            };
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(cmd) => batch.push(cmd),
+                    Err(_) => break,
+                }
+            }
+            if let Err(reason) = self.handle(batch).await {
+                // The in-memory copy may now hold changes that are not on disk:
+                // drop it, so the next actor reloads exactly what was stored.
+                tracing::error!(doc = %self.id, %reason, "storage failed; disconnecting the document's peers");
+                for peer in self.peers.values() {
+                    peer.conn.close(
+                        CLOSE_INTERNAL,
+                        format!("the server could not store changes ({reason}); reconnect shortly"),
+                    );
+                }
+                self.peers.clear();
+                self.relay.retire_now(self.id);
+                break;
+            }
+        }
+        // Commands that raced with retirement go to the next actor.
+        rx.close();
+        while let Some(cmd) = rx.recv().await {
+            self.relay.route(self.id, cmd).await;
+        }
+    }
+
+    async fn load(&mut self) -> Result<(), String> {
+        let stored = self
+            .relay
+            .store()
+            .load(self.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut doc = match &stored.snapshot {
+            Some(bytes) => {
+                Automerge::load(bytes).map_err(|e| format!("snapshot is unreadable: {e}"))?
+            }
+            None => Automerge::new(),
+        };
+        for change in &stored.changes {
+            doc.load_incremental(change)
+                .map_err(|e| format!("a stored change is unreadable: {e}"))?;
+        }
+        self.since_snapshot = stored.changes.len();
+        self.last_change_id = stored.last_change_id;
+        self.doc = doc;
+        Ok(())
+    }
+
+    async fn refuse_all(&mut self, rx: &mut mpsc::Receiver<DocCommand>, message: &str) {
+        self.relay.retire_now(self.id);
+        rx.close();
+        while let Some(cmd) = rx.recv().await {
+            if let DocCommand::Sync { conn, .. } = cmd {
+                conn.close(
+                    CLOSE_INTERNAL,
+                    format!("document {} cannot be opened: {message}", self.id),
+                );
+            }
+        }
+    }
+
+    /// Applies a batch, makes new changes durable, then answers every peer.
+    async fn handle(&mut self, batch: Vec<DocCommand>) -> Result<(), String> {
+        let heads_before = self.doc.get_heads();
+        for cmd in batch {
+            match cmd {
+                DocCommand::Sync {
+                    conn,
+                    message,
+                    request,
+                } => self.receive(conn, message, request),
+                DocCommand::Ephemeral { from, message } => self.relay_ephemeral(from, message),
+                DocCommand::Leave { conn } => {
+                    self.peers.remove(&conn);
+                }
+            }
+        }
+        let heads_after = self.doc.get_heads();
+        if heads_after != heads_before {
+            self.persist_since(&heads_before).await?;
+        }
+        self.answer_peers();
+        if self.since_snapshot >= COMPACT_AFTER {
+            self.compact().await;
+        }
+        Ok(())
+    }
+
+    fn receive(&mut self, conn: ConnHandle, message: sync::Message, request: bool) {
+        let id = conn.id;
+        let peer = self.peers.entry(id).or_insert_with(|| Peer {
+            conn,
+            state: sync::State::new(),
+            unavailable: false,
+        });
+        if let Err(e) = self.doc.receive_sync_message(&mut peer.state, message) {
+            peer.conn.close(
+                CLOSE_POLICY,
+                format!(
+                    "document {}: the sync message could not be applied: {e}",
+                    self.id
+                ),
+            );
+            self.peers.remove(&id);
+            return;
+        }
+        if request && self.doc.get_heads().is_empty() {
+            peer.unavailable = true;
+            peer.conn.send(&Message::DocUnavailable {
+                sender_id: self.relay.server_peer_id.clone(),
+                target_id: peer.conn.peer_id.clone(),
+                document_id: self.id.to_string(),
+            });
+        }
+    }
+
+    async fn persist_since(&mut self, heads_before: &[ChangeHash]) -> Result<(), String> {
+        let changes: Vec<Vec<u8>> = self
+            .doc
+            .get_changes(heads_before)
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
+        let count = changes.len();
+        let last = self
+            .relay
+            .store()
+            .append(self.id, changes)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.last_change_id = last;
+        self.since_snapshot += count;
+        Ok(())
+    }
+
+    fn answer_peers(&mut self) {
+        let has_content = !self.doc.get_heads().is_empty();
+        for peer in self.peers.values_mut() {
+            if peer.unavailable {
+                if !has_content {
+                    continue;
+                }
+                peer.unavailable = false;
+            }
+            if let Some(message) = self.doc.generate_sync_message(&mut peer.state) {
+                peer.conn.send(&Message::Sync {
+                    sender_id: self.relay.server_peer_id.clone(),
+                    target_id: peer.conn.peer_id.clone(),
+                    document_id: self.id.to_string(),
+                    data: message.encode(),
+                });
+            }
+        }
+    }
+
+    fn relay_ephemeral(&self, from: ConnId, message: Message) {
+        let Message::Ephemeral {
+            sender_id,
+            count,
+            session_id,
+            data,
+            ..
+        } = message
+        else {
+            return;
+        };
+        for (id, peer) in &self.peers {
+            if *id != from {
+                peer.conn.send(&Message::Ephemeral {
+                    sender_id: sender_id.clone(),
+                    target_id: peer.conn.peer_id.clone(),
+                    count,
+                    session_id: session_id.clone(),
+                    document_id: self.id.to_string(),
+                    data: data.clone(),
+                });
+            }
+        }
+    }
+
+    /// Folds the stored changes into one snapshot; a failure only delays it.
+    async fn compact(&mut self) {
+        let snapshot = tokio::task::block_in_place(|| self.doc.save());
+        match self
+            .relay
+            .store()
+            .compact(self.id, snapshot, self.last_change_id)
+            .await
+        {
+            Ok(()) => self.since_snapshot = 0,
+            Err(e) => {
+                tracing::warn!(doc = %self.id, error = %e, "compaction failed; will retry later")
+            }
+        }
+    }
+}

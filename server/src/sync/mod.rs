@@ -1,0 +1,152 @@
+//! The sync relay: automerge-repo's WebSocket protocol, one actor per open document.
+//!
+//! A [`connection`] task per WebSocket decodes and checks frames and routes
+//! them to the [`document`] actor that owns the document's in-memory copy.
+//! The actor applies sync messages, waits until new changes are durable in
+//! the [`Store`](crate::storage::Store), and only then answers every peer of
+//! the document, so nobody ever sees a change the server could lose.
+
+pub mod connection;
+mod document;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use accord_shared::{DocumentId, Message, PeerId};
+use tokio::sync::{mpsc, Notify};
+
+use crate::storage::Store;
+pub(crate) use document::DocCommand;
+
+/// Identifies one WebSocket connection inside the server.
+pub type ConnId = u64;
+
+/// Frames waiting for a slow client; past this the client is disconnected.
+pub const SEND_QUEUE_FRAMES: usize = 1024;
+
+/// What a connection's writer sends next.
+#[derive(Debug)]
+pub enum Outgoing {
+    Frame(Vec<u8>),
+    /// Send an `error` message, close the socket with `code`, stop.
+    Close {
+        code: u16,
+        reason: String,
+    },
+}
+
+/// The sending side of one connection, held by the document actors it joined.
+#[derive(Clone)]
+pub struct ConnHandle {
+    pub id: ConnId,
+    pub peer_id: PeerId,
+    tx: mpsc::Sender<Outgoing>,
+    /// Woken when the client cannot keep up, so its connection closes.
+    overflow: Arc<Notify>,
+}
+
+impl ConnHandle {
+    /// Queues a message without waiting; a client that lets its queue fill is cut off.
+    pub fn send(&self, message: &Message) {
+        if let Err(mpsc::error::TrySendError::Full(_)) =
+            self.tx.try_send(Outgoing::Frame(message.encode()))
+        {
+            self.overflow.notify_one();
+        }
+    }
+
+    /// Ends the connection with an `error` message naming the reason.
+    pub fn close(&self, code: u16, reason: impl Into<String>) {
+        let _ = self.tx.try_send(Outgoing::Close {
+            code,
+            reason: reason.into(),
+        });
+        self.overflow.notify_one();
+    }
+}
+
+/// Routes commands to per-document actors, starting them on first use.
+pub struct SyncRelay {
+    store: Store,
+    /// The server's own peer id, sent in `peer` and as the sender of its sync messages.
+    pub server_peer_id: PeerId,
+    docs: Mutex<HashMap<DocumentId, mpsc::Sender<DocCommand>>>,
+    next_conn: AtomicU64,
+}
+
+/// Commands queued for one document before its actor applies backpressure.
+const DOC_QUEUE: usize = 4096;
+
+impl SyncRelay {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            server_peer_id: format!("accord-server-{}", uuid::Uuid::new_v4()),
+            docs: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+        }
+    }
+
+    pub(crate) fn next_conn_id(&self) -> ConnId {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Delivers a command to the document's actor, starting one if needed.
+    pub(crate) async fn route(self: &Arc<Self>, doc: DocumentId, mut cmd: DocCommand) {
+        // An actor that is retiring refuses new commands; the retry starts a fresh one.
+        for _ in 0..3 {
+            let tx = self.actor(doc);
+            match tx.send(cmd).await {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(back)) => {
+                    let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+                    if docs.get(&doc).is_some_and(|t| t.same_channel(&tx)) {
+                        docs.remove(&doc);
+                    }
+                    cmd = back;
+                }
+            }
+        }
+        tracing::error!(%doc, "could not reach the document's actor; command dropped");
+    }
+
+    fn actor(self: &Arc<Self>, doc: DocumentId) -> mpsc::Sender<DocCommand> {
+        let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+        docs.entry(doc)
+            .or_insert_with(|| {
+                let (tx, rx) = mpsc::channel(DOC_QUEUE);
+                tokio::spawn(document::DocActor::new(doc, self.clone()).run(rx));
+                tx
+            })
+            .clone()
+    }
+
+    /// Called by a retiring actor: unregisters it if it is still the registered one.
+    fn retire(&self, doc: DocumentId, rx: &mut mpsc::Receiver<DocCommand>) -> bool {
+        let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+        if !rx.is_empty() {
+            return false;
+        }
+        docs.remove(&doc);
+        rx.close();
+        true
+    }
+
+    /// Number of documents currently held in memory.
+    pub fn open_documents(&self) -> usize {
+        self.docs.lock().map(|d| d.len()).unwrap_or(0)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl SyncRelay {
+    /// Unregisters a failed actor at once, so the next command starts a fresh one.
+    fn retire_now(&self, doc: DocumentId) {
+        let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+        docs.remove(&doc);
+    }
+}

@@ -1,0 +1,99 @@
+//! HTTP edge: the router, health check, sync upgrade and the built app.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::{Request, State, WebSocketUpgrade};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::sync::{connection, SyncRelay};
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub relay: Arc<SyncRelay>,
+    pub dist_dir: PathBuf,
+    pub max_frame_bytes: usize,
+}
+
+/// Slack above the frame limit so an oversized frame reaches our own check
+/// (and gets a clear error) instead of a bare transport failure.
+const TRANSPORT_SLACK: usize = 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let index = state.dist_dir.join("index.html");
+    let app = if index.exists() {
+        // Unknown paths are app routes (/doc/<id>): answer with the app shell.
+        Router::new()
+            .fallback_service(ServeDir::new(&state.dist_dir).fallback(ServeFile::new(index)))
+    } else {
+        Router::new().fallback(app_not_built)
+    };
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/sync", get(sync_upgrade))
+        .with_state(state)
+        .merge(app.layer(middleware::from_fn(cache_headers)))
+        .layer(CompressionLayer::new())
+}
+
+async fn sync_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    let limit = state.max_frame_bytes;
+    ws.max_message_size(limit.saturating_add(TRANSPORT_SLACK))
+        .max_frame_size(limit.saturating_add(TRANSPORT_SLACK))
+        .on_upgrade(move |socket| connection::serve(socket, state.relay, limit))
+}
+
+/// Hashed assets never change, so browsers may keep them; the shell is always revalidated.
+async fn cache_headers(req: Request, next: Next) -> Response {
+    let hashed = is_hashed_asset(req.uri().path());
+    let mut res = next.run(req).await;
+    if res.status().is_success() {
+        let value = if hashed {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    res
+}
+
+/// Trunk names built files `name-<16 hex>.ext` (and `name-<hash>_bg.wasm`).
+fn is_hashed_asset(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or("");
+    let stem = file.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+async fn app_not_built() -> impl IntoResponse {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Html(
+            "<!doctype html><title>Accord</title><h1>The Accord app is not built</h1>\
+             <p>Run <code>make run</code> in the Accord checkout; it builds the app into <code>dist/</code>.</p>",
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn recognises_trunk_hashed_file_names() {
+        assert!(is_hashed_asset("/app-1a2b3c4d5e6f7a8b_bg.wasm"));
+        assert!(is_hashed_asset("/main-0123456789abcdef.css"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/doc/4NMNnkMhL8jXrdJ9jamS58PAVdXu"));
+    }
+}
