@@ -1,0 +1,188 @@
+//! Home: the documents on this device, a new document, opening a shared one.
+
+use accord_shared::{schema, DocumentId};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use crate::draft::new_document;
+use crate::i18n::*;
+use crate::store::{self, StoredDocument};
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="page home">
+            <section class="card" aria-labelledby="documents-heading">
+                <div class="card__head">
+                    <h1 id="documents-heading">{t!(i18n, home_heading)}</h1>
+                    <NewDocumentButton />
+                </div>
+                <DocumentList />
+            </section>
+            <OpenForm />
+        </div>
+    }
+}
+
+#[component]
+fn DocumentList() -> impl IntoView {
+    let i18n = use_i18n();
+    let documents = LocalResource::new(store::list);
+    move || {
+        documents.get().map(|result| match result {
+            Err(e) => view! {
+                <p class="error" role="alert">
+                    {move || fill(t_string!(i18n, store_error), &[("reason", e.to_string().to_string())])}
+                </p>
+            }
+            .into_any(),
+            Ok(list) if list.is_empty() => {
+                view! { <p class="muted">{t!(i18n, home_empty)}</p> }.into_any()
+            }
+            Ok(list) => view! {
+                <ul class="doc-list">
+                    {list
+                        .into_iter()
+                        .map(|doc| {
+                            let href = format!("/doc/{}", doc.id);
+                            let title = doc.title.clone();
+                            let when = format_time(doc.updated);
+                            view! {
+                                <li>
+                                    <A href=href>
+                                        {move || {
+                                            if title.trim().is_empty() {
+                                                t_string!(i18n, untitled).to_string()
+                                            } else {
+                                                title.clone()
+                                            }
+                                        }}
+                                    </A>
+                                    <span class="muted doc-list__when">
+                                        {move || fill(t_string!(i18n, updated), &[("when", when.clone().to_string())])}
+                                    </span>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+            .into_any(),
+        })
+    }
+}
+
+fn format_time(ms: f64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+}
+
+#[component]
+fn NewDocumentButton() -> impl IntoView {
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let create = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let navigate = navigate.clone();
+        let title = t_string!(i18n, new_doc_title).to_string();
+        leptos::task::spawn_local(async move {
+            let id = DocumentId::random();
+            let mut doc = new_document();
+            let result = match schema::init_draft(&mut doc, &title, "") {
+                Ok(()) => {
+                    doc.commit();
+                    let record = StoredDocument {
+                        bytes: doc.save(),
+                        server_heads: Vec::new(),
+                        title,
+                        updated: js_sys::Date::now(),
+                    };
+                    store::save(id, &record).await.map_err(|e| e.to_string())
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            busy.set(false);
+            match result {
+                Ok(()) => navigate(&format!("/doc/{id}"), Default::default()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <button type="button" class="button button--primary" on:click=create disabled=move || busy.get()>
+            {t!(i18n, new_document)}
+        </button>
+        {move || {
+            error.get().map(|e| view! {
+                <p class="error" role="alert">{move || fill(t_string!(i18n, create_error), &[("reason", e.clone().to_string())])}</p>
+            })
+        }}
+    }
+}
+
+#[component]
+fn OpenForm() -> impl IntoView {
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let input = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = input.get_untracked();
+        if value.trim().is_empty() {
+            error.set(Some(t_string!(i18n, open_error_empty).to_string()));
+            return;
+        }
+        match DocumentId::parse_url_or_id(&value) {
+            Ok(id) => {
+                error.set(None);
+                navigate(&format!("/doc/{id}"), Default::default());
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                error.set(Some(fill(
+                    t_string!(i18n, open_error),
+                    &[("reason", reason.to_string())],
+                )));
+            }
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="open-heading">
+            <h2 id="open-heading">{t!(i18n, open_heading)}</h2>
+            <form class="open-form" on:submit=on_submit novalidate>
+                <div class="field">
+                    <label for="open-id">{t!(i18n, open_label)}</label>
+                    <p id="open-hint" class="hint">{t!(i18n, open_hint)}</p>
+                    <div class="open-form__row">
+                        <input
+                            id="open-id"
+                            type="text"
+                            autocomplete="off"
+                            spellcheck="false"
+                            aria-describedby=move || {
+                                if error.get().is_some() { "open-hint open-error" } else { "open-hint" }
+                            }
+                            aria-invalid=move || error.get().is_some().then_some("true")
+                            prop:value=move || input.get()
+                            on:input=move |ev| input.set(event_target_value(&ev))
+                        />
+                        <button type="submit" class="button">{t!(i18n, open_button)}</button>
+                    </div>
+                    {move || {
+                        error.get().map(|e| view! {
+                            <p id="open-error" class="error" role="alert">{e}</p>
+                        })
+                    }}
+                </div>
+            </form>
+        </section>
+    }
+}
