@@ -110,7 +110,7 @@ fn Editor(id: DocumentId) -> impl IntoView {
     let ticker = Interval::new(PRESENCE_TICK_MS, move || {
         draft.with_value(|h| h.borrow_mut().prune_presence());
         ticks.update_value(|t| *t += 1);
-        if ticks.get_value() % 2 == 0 {
+        if ticks.get_value().is_multiple_of(2) {
             client.with_value(|c| c.send_presence(id));
         }
     });
@@ -208,6 +208,7 @@ fn DraftForm(id: DocumentId) -> impl IntoView {
                 value=view.summary
                 presence_key=SUMMARY.to_string()
                 multiline=true
+                rows=6
             />
             <section class="items" aria-labelledby="items-heading">
                 <h2 id="items-heading">{t!(i18n, items_heading)}</h2>
@@ -336,6 +337,9 @@ fn People() -> impl IntoView {
                     <li>{move || describe(&person)}</li>
                 </For>
             </ul>
+            {move || view.people.with(|p| p.is_empty()).then(|| view! {
+                <p class="muted people__alone">{t!(i18n, people_only_you)}</p>
+            })}
         </section>
     }
 }

@@ -36,7 +36,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Shell() -> impl IntoView {
     let i18n = use_i18n();
-    let name = RwSignal::new(identity::load_name(&t_string!(i18n, guest).to_string()));
+    let name = RwSignal::new(identity::load_name(t_string!(i18n, guest)));
     let client = SyncClient::new(name);
     client.connect();
     provide_context(DisplayName(name));

@@ -24,6 +24,9 @@ pub fn TextField(
     #[prop(into)]
     presence_key: Signal<String>,
     #[prop(optional)] multiline: bool,
+    /// Visible lines of a multi-line field.
+    #[prop(default = 3)]
+    rows: u32,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let EditorContext { draft, client, .. } = expect_context::<EditorContext>();
@@ -119,7 +122,7 @@ pub fn TextField(
         view! {
             <textarea
                 id=dom_id.clone()
-                rows="4"
+                rows=rows
                 on:input=on_input
                 on:select=move |ev| on_caret(&ev)
                 on:keyup=move |ev| on_caret(&ev)
