@@ -18,7 +18,7 @@ impl NodePeer {
     pub fn start(ws_url: &str) -> Result<Self> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("node");
         if !dir.join("node_modules").exists() {
-            bail!("run `npm ci --prefix tests/node` first (make test does)");
+            bail!("run `npm install --prefix tests/node` first (make test does)");
         }
         let mut child = Command::new("node")
             .arg(dir.join("peer.mjs"))
