@@ -372,6 +372,14 @@ impl Draft {
         self.publish_people();
     }
 
+    /// Forgets everyone: offline, we cannot know who is still here.
+    pub fn clear_presence(&mut self) {
+        if !self.presence.is_empty() {
+            self.presence.clear();
+            self.publish_people();
+        }
+    }
+
     /// Drops people not heard from recently.
     pub fn prune_presence(&mut self) {
         let now = js_sys::Date::now();

@@ -151,6 +151,7 @@ impl SyncClient {
             let mut draft = draft.borrow_mut();
             draft.sync_state = None;
             draft.view.awaiting_server.try_set(false);
+            draft.clear_presence();
         }
         self.recount();
         self.schedule_reconnect();

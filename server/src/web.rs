@@ -29,9 +29,29 @@ const TRANSPORT_SLACK: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let index = state.dist_dir.join("index.html");
     let app = if index.exists() {
-        // Unknown paths are app routes (/doc/<id>): answer with the app shell.
-        Router::new()
-            .fallback_service(ServeDir::new(&state.dist_dir).fallback(ServeFile::new(index)))
+        // Paths without a file extension are app routes (/doc/<id>): answer
+        // with the app shell. A missing .js/.wasm/.css stays a 404, never HTML.
+        let shell = ServeFile::new(index);
+        let spa = tower::service_fn(move |req: Request| {
+            let mut shell = shell.clone();
+            async move {
+                let last = req.uri().path().rsplit('/').next().unwrap_or("");
+                let res = if last.contains('.') {
+                    StatusCode::NOT_FOUND.into_response()
+                } else {
+                    match shell.try_call(req).await {
+                        Ok(res) => res.into_response(),
+                        Err(e) => (
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            format!("the app shell could not be read: {e}"),
+                        )
+                            .into_response(),
+                    }
+                };
+                Ok::<_, std::convert::Infallible>(res)
+            }
+        });
+        Router::new().fallback_service(ServeDir::new(&state.dist_dir).fallback(spa))
     } else {
         Router::new().fallback(app_not_built)
     };

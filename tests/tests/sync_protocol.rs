@@ -277,3 +277,50 @@ async fn presence_is_relayed_to_the_other_peers_of_the_document() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_history_is_compacted_into_a_snapshot_and_still_loads_whole() {
+    let mut server = TestServer::start(&[]);
+    let mut writer = Peer::connect(&server.ws_url()).await.unwrap();
+    let id = writer.create(with_title(""));
+    // 2,100 separate changes, one character each: past the compaction threshold.
+    for i in 0..2100 {
+        append_title(
+            &mut writer,
+            id,
+            &((b'a' + (i % 26) as u8) as char).to_string(),
+        );
+    }
+    writer.until_acknowledged(id).await.unwrap();
+
+    let db = server.data.join("accord.sqlite3");
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let snapshots: i64 = conn
+            .query_row("SELECT count(*) FROM snapshots", [], |r| r.get(0))
+            .unwrap();
+        let changes: i64 = conn
+            .query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+            .unwrap();
+        if snapshots == 1 && changes == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no compaction: {snapshots} snapshots, {changes} changes"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    server.restart();
+    let mut reader = Peer::connect(&server.ws_url()).await.unwrap();
+    reader.follow(id);
+    reader.push(id).await.unwrap();
+    reader
+        .until("the whole history is served", |p| {
+            p.text(id, "title").is_some_and(|t| t.len() == 2100)
+        })
+        .await
+        .unwrap();
+}
