@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use accord_shared::presence::Presence;
 use accord_shared::schema::{self, ITEMS, ITEM_TEXT};
+use accord_shared::text::text_diff;
 use accord_shared::DocumentId;
 use automerge::sync::State as SyncState;
 use automerge::transaction::Transactable;
@@ -102,40 +103,6 @@ fn ensure_text(doc: &mut AutoCommit, path: &FieldPath) -> Result<ObjId, Automerg
         }
         FieldValue::Missing => doc.put_object(&parent, key, ObjType::Text),
     }
-}
-
-/// The smallest splice turning `old` into `new`, in UTF-16 code units:
-/// (position, units deleted, text inserted).
-pub fn text_diff(old: &str, new: &str) -> (usize, usize, String) {
-    let a: Vec<u16> = old.encode_utf16().collect();
-    let b: Vec<u16> = new.encode_utf16().collect();
-    let mut prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    // Never split a surrogate pair.
-    if prefix > 0 && is_high_surrogate(a[prefix - 1]) {
-        prefix -= 1;
-    }
-    let max_suffix = a.len().min(b.len()) - prefix;
-    let mut suffix = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take(max_suffix)
-        .take_while(|(x, y)| x == y)
-        .count();
-    if suffix > 0 && is_low_surrogate(a[a.len() - suffix]) {
-        suffix -= 1;
-    }
-    let deleted = a.len() - prefix - suffix;
-    let inserted = String::from_utf16_lossy(&b[prefix..b.len() - suffix]);
-    (prefix, deleted, inserted)
-}
-
-fn is_high_surrogate(u: u16) -> bool {
-    (0xD800..0xDC00).contains(&u)
-}
-
-fn is_low_surrogate(u: u16) -> bool {
-    (0xDC00..0xE000).contains(&u)
 }
 
 /// Whether the editor can show the document yet.
@@ -444,24 +411,4 @@ pub fn persist(handle: &DraftHandle) {
             }
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn diff_finds_the_changed_middle() {
-        assert_eq!(text_diff("hello", "help"), (3, 2, "p".into()));
-        assert_eq!(text_diff("", "abc"), (0, 0, "abc".into()));
-        assert_eq!(text_diff("aaa", "aaaa"), (3, 0, "a".into()));
-        assert_eq!(text_diff("abc", ""), (0, 3, String::new()));
-    }
-
-    #[test]
-    fn diff_counts_utf16_and_keeps_surrogate_pairs_whole() {
-        // "é" is one unit, "😀" two.
-        assert_eq!(text_diff("é😀", "é😀x"), (3, 0, "x".into()));
-        assert_eq!(text_diff("😀", "😃"), (0, 2, "😃".into()));
-    }
 }

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod presence;
 pub mod protocol;
 pub mod schema;
+pub mod text;
 
 pub use doc_id::{DocumentId, DocumentIdError};
 pub use protocol::{Message, PeerId, ProtocolError, PROTOCOL_VERSION};
