@@ -7,6 +7,7 @@
 
 pub mod doc_id;
 pub mod limits;
+pub mod policy;
 pub mod presence;
 pub mod protocol;
 pub mod schema;
