@@ -2,6 +2,8 @@
 //! between the peers of each document, makes every accepted change durable
 //! before anyone else sees it, and serves the built app.
 
+pub mod audit;
+pub mod auth;
 pub mod seed;
 pub mod storage;
 pub mod sync;

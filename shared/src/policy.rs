@@ -9,7 +9,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A person's role, as written everywhere (CLI, API, policy).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
     FieldOfficer,
@@ -462,6 +465,12 @@ mod tests {
     fn role_ids_round_trip_and_unknown_ones_are_named() {
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+            let mut cbor = Vec::new();
+            ciborium::ser::into_writer(&role, &mut cbor).unwrap();
+            assert_eq!(
+                ciborium::de::from_reader::<String, _>(cbor.as_slice()).unwrap(),
+                role.as_str()
+            );
         }
         let err = "superuser".parse::<Role>().unwrap_err().to_string();
         assert!(

@@ -59,7 +59,13 @@ enum WriteOp {
         value: String,
         done: oneshot::Sender<Result<(), StorageError>>,
     },
+    /// Any other write, in a savepoint of its own so its failure is its own.
+    /// Taken out when run; its completion is called once the batch commits or fails.
+    Run(Option<RunFn>),
 }
+
+type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
+type RunFn = Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> Completion + Send>;
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -132,6 +138,46 @@ impl Store {
             done,
         })?;
         rx.await.map_err(|_| StorageError::WriterGone)?
+    }
+
+    /// Runs `f` inside the writer's next group commit; resolves once it is durable.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let (done, rx) = oneshot::channel::<Result<T, StorageError>>();
+        let run: RunFn = Box::new(move |tx| {
+            let result = (|| {
+                tx.execute_batch("SAVEPOINT accord_op")?;
+                match f(tx) {
+                    Ok(value) => {
+                        tx.execute_batch("RELEASE accord_op")?;
+                        Ok(value)
+                    }
+                    Err(e) => {
+                        tx.execute_batch("ROLLBACK TO accord_op; RELEASE accord_op")?;
+                        Err(e)
+                    }
+                }
+            })();
+            Box::new(move |committed: Result<(), String>| {
+                let _ = done.send(match (result, committed) {
+                    (Ok(value), Ok(())) => Ok(value),
+                    (Err(e), _) => Err(StorageError::from(e)),
+                    (Ok(_), Err(m)) => Err(StorageError::Write(m)),
+                });
+            })
+        });
+        self.send(WriteOp::Run(Some(run)))?;
+        rx.await.map_err(|_| StorageError::WriterGone)?
+    }
+
+    /// Runs a read on a connection of its own (see [`Store::read`]).
+    pub async fn query<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        self.read(f).await
     }
 
     pub async fn meta(&self, key: &str) -> Result<Option<String>, StorageError> {
@@ -237,6 +283,39 @@ CREATE TABLE IF NOT EXISTS snapshots (
     upto INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash BLOB PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_hash BLOB PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS memberships (
+    engagement BLOB NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    role TEXT NOT NULL,
+    PRIMARY KEY (engagement, user_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit(at);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -253,7 +332,7 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -271,7 +350,10 @@ fn writer_loop(mut conn: Connection, rx: std_mpsc::Receiver<WriteOp>) {
                 Err(_) => break,
             }
         }
-        let results = match write_batch(&mut conn, &batch) {
+        let mut completions = Vec::new();
+        let outcome = write_batch(&mut conn, &mut batch, &mut completions);
+        let committed = outcome.as_ref().map(|_| ()).map_err(|e| e.to_string());
+        let results = match outcome {
             Ok(results) => results,
             Err(e) => {
                 tracing::error!(error = %e, "storage transaction failed; nothing of it was stored");
@@ -279,6 +361,9 @@ fn writer_loop(mut conn: Connection, rx: std_mpsc::Receiver<WriteOp>) {
                 batch.iter().map(|_| Err(msg.clone())).collect()
             }
         };
+        for completion in completions {
+            completion(committed.clone());
+        }
         for (op, result) in batch.into_iter().zip(results) {
             let err = StorageError::Write;
             match op {
@@ -288,6 +373,7 @@ fn writer_loop(mut conn: Connection, rx: std_mpsc::Receiver<WriteOp>) {
                 WriteOp::Compact { done, .. } | WriteOp::SetMeta { done, .. } => {
                     let _ = done.send(result.map(|_| ()).map_err(err));
                 }
+                WriteOp::Run(_) => {}
             }
         }
     }
@@ -296,7 +382,8 @@ fn writer_loop(mut conn: Connection, rx: std_mpsc::Receiver<WriteOp>) {
 /// One transaction for the whole batch; per-op results (last row id for appends).
 fn write_batch(
     conn: &mut Connection,
-    batch: &[WriteOp],
+    batch: &mut [WriteOp],
+    completions: &mut Vec<Completion>,
 ) -> rusqlite::Result<Vec<Result<i64, String>>> {
     let tx = conn.transaction()?;
     let mut results = Vec::with_capacity(batch.len());
@@ -307,8 +394,16 @@ fn write_batch(
         let mut insert_change =
             tx.prepare_cached("INSERT INTO changes (doc_id, data) VALUES (?1, ?2)")?;
         let now = now_secs();
-        for op in batch {
-            match op {
+        for op in batch.iter_mut() {
+            if let WriteOp::Run(run) = op {
+                if let Some(run) = run.take() {
+                    completions.push(run(&tx));
+                }
+                results.push(Ok(0));
+                continue;
+            }
+            match &*op {
+                WriteOp::Run(_) => {}
                 WriteOp::Append { doc, changes, .. } => {
                     let key = doc.as_bytes().as_slice();
                     insert_doc.execute(params![key, now])?;
