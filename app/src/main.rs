@@ -2,8 +2,8 @@
 //! documents as Automerge CRDTs on the device (IndexedDB) and syncs them with
 //! the server over the automerge-repo WebSocket protocol.
 
+mod auth;
 mod draft;
-mod identity;
 mod store;
 mod sync;
 mod ui;

@@ -1,7 +1,9 @@
 //! The sync client: one WebSocket to the server speaking the automerge-repo
 //! protocol, shared by every open document of the tab.
 //!
-//! The socket reconnects by itself with exponential backoff; each connection
+//! Nothing connects until [`SyncClient::start`] (after sign-in: the server
+//! refuses an unauthenticated upgrade). From then on the socket reconnects by
+//! itself with exponential backoff until [`SyncClient::stop`]; each connection
 //! starts every open document's sync afresh.
 
 use std::cell::RefCell;
@@ -61,6 +63,13 @@ struct Inner {
     ephemeral_count: u64,
     status: SyncStatus,
     name: RwSignal<String>,
+    /// Signed in: connect, and reconnect after every close.
+    enabled: bool,
+    /// The current socket reached `open`.
+    opened: bool,
+    /// Called when a socket closes without ever opening (refused upgrade,
+    /// or no server), so the app can ask whether the session is still valid.
+    on_refused: Option<Rc<dyn Fn()>>,
 }
 
 /// Cheap to clone handle on the tab's sync client.
@@ -87,7 +96,54 @@ impl SyncClient {
             ephemeral_count: 0,
             status,
             name,
+            enabled: false,
+            opened: false,
+            on_refused: None,
         })))
+    }
+
+    /// Connects (once signed in) and keeps reconnecting until [`Self::stop`].
+    pub fn start(&self) {
+        {
+            let mut inner = self.0.borrow_mut();
+            if inner.enabled {
+                return;
+            }
+            inner.enabled = true;
+            inner.failures = 0;
+        }
+        self.connect();
+    }
+
+    /// Signs the tab off the server: tells the open documents we left, closes
+    /// the socket and stops reconnecting. Documents stay registered.
+    pub fn stop(&self) {
+        let ids: Vec<DocumentId> = self.0.borrow().drafts.keys().copied().collect();
+        for id in ids {
+            let draft = self.0.borrow().drafts.get(&id).cloned();
+            if let Some(draft) = draft {
+                self.send_ephemeral(&draft.borrow(), true);
+            }
+        }
+        let (socket, handlers) = {
+            let mut inner = self.0.borrow_mut();
+            inner.enabled = false;
+            inner.reconnect = None; // dropping the timeout cancels it
+            (inner.socket.take(), inner.handlers.take())
+        };
+        if let Some(socket) = socket {
+            socket.set_onopen(None);
+            socket.set_onmessage(None);
+            socket.set_onclose(None);
+            let _ = socket.close();
+        }
+        drop(handlers);
+        self.went_offline();
+    }
+
+    /// What to do when a socket closes without opening (see `on_refused`).
+    pub fn set_on_refused(&self, hook: impl Fn() + 'static) {
+        self.0.borrow_mut().on_refused = Some(Rc::new(hook));
     }
 
     pub fn status(&self) -> SyncStatus {
@@ -95,7 +151,10 @@ impl SyncClient {
     }
 
     /// Opens the socket; on failure, schedules another attempt.
-    pub fn connect(&self) {
+    fn connect(&self) {
+        if !self.0.borrow().enabled || self.0.borrow().socket.is_some() {
+            return;
+        }
         let url = match socket_url() {
             Some(url) => url,
             None => return,
@@ -123,6 +182,7 @@ impl SyncClient {
 
         let mut inner = self.0.borrow_mut();
         inner.socket = Some(socket);
+        inner.opened = false;
         inner.handlers = Some(Handlers {
             _open: on_open,
             _message: on_message,
@@ -131,6 +191,7 @@ impl SyncClient {
     }
 
     fn on_open(&self) {
+        self.0.borrow_mut().opened = true;
         let peer_id = self.0.borrow().peer_id.clone();
         self.send(&Message::Join {
             sender_id: peer_id,
@@ -140,9 +201,24 @@ impl SyncClient {
     }
 
     fn on_close(&self) {
+        let refused = {
+            let mut inner = self.0.borrow_mut();
+            // The handlers stay until the next connect: this runs inside one.
+            inner.socket = None;
+            let refused = (!inner.opened).then(|| inner.on_refused.clone()).flatten();
+            inner.opened = false;
+            refused
+        };
+        self.went_offline();
+        self.schedule_reconnect();
+        if let Some(hook) = refused {
+            hook();
+        }
+    }
+
+    fn went_offline(&self) {
         let drafts: Vec<DraftHandle> = {
             let mut inner = self.0.borrow_mut();
-            inner.socket = None;
             inner.server_peer = None;
             inner.status.connection.set(Connection::Offline);
             inner.drafts.values().cloned().collect()
@@ -154,12 +230,11 @@ impl SyncClient {
             draft.clear_presence();
         }
         self.recount();
-        self.schedule_reconnect();
     }
 
     fn schedule_reconnect(&self) {
         let mut inner = self.0.borrow_mut();
-        if inner.reconnect.is_some() {
+        if !inner.enabled || inner.reconnect.is_some() {
             return;
         }
         let base =

@@ -1,28 +1,44 @@
-//! The header on every page: product name, connection state, display name.
+//! The header on every page: product name, connection state, who is signed
+//! in (with "Sign out"), language.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::NavigateOptions;
 
-use super::{use_client, DisplayName};
+use super::{role_label, use_client, use_session, Auth};
+use crate::auth;
 use crate::i18n::*;
-use crate::identity;
 use crate::sync::Connection;
 
 #[component]
 pub fn Header() -> impl IntoView {
     let i18n = use_i18n();
-    view! {
-        <header class="site-header">
-            <div class="site-header__inner">
-                <A href="/" attr:class="brand">
-                    {t!(i18n, app_name)}
-                </A>
-                <ConnectionStatus />
-                <NameField />
-                <LanguagePicker />
-            </div>
-        </header>
-        <ServerError />
+    let auth = use_session();
+    let location = use_location();
+    let signed_in = Memo::new(move |_| matches!(auth.get(), Auth::SignedIn(_)));
+    // While the session is being checked, only the quiet loading state shows.
+    let shown = move || auth.with(|a| *a != Auth::Checking) || location.pathname.get() == "/login";
+    move || {
+        shown().then(|| {
+            view! {
+                <header class="site-header">
+                    <div class="site-header__inner">
+                        <A href="/" attr:class="brand">
+                            {t!(i18n, app_name)}
+                        </A>
+                        <Show when=move || signed_in.get()>
+                            <ConnectionStatus />
+                            <Account />
+                        </Show>
+                        <LanguagePicker />
+                    </div>
+                </header>
+                <Show when=move || signed_in.get()>
+                    <ServerError />
+                </Show>
+            }
+        })
     }
 }
 
@@ -60,28 +76,63 @@ fn ConnectionStatus() -> impl IntoView {
     }
 }
 
+/// The signed-in person's name and role, and "Sign out".
 #[component]
-fn NameField() -> impl IntoView {
+fn Account() -> impl IntoView {
     let i18n = use_i18n();
-    let DisplayName(name) = expect_context::<DisplayName>();
+    let auth = use_session();
     let client = use_client();
-    let on_input = move |ev| {
-        let value = event_target_value(&ev);
-        identity::save_name(&value);
-        name.set(value);
-        client.with_value(|c| c.announce_everywhere());
+    let navigate = use_navigate();
+    let busy = RwSignal::new(false);
+    let me = Memo::new(move |_| match auth.get() {
+        Auth::SignedIn(me) => Some(me),
+        _ => None,
+    });
+    let name = move || me.get().map(|m| m.name).unwrap_or_default();
+    let role = move || {
+        me.get()
+            .map(|m| role_label(i18n, &m.role))
+            .unwrap_or_default()
+    };
+    let sign_out = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            // Offline, the cookie survives: clear it on the next start online.
+            let cleared = !matches!(auth::logout().await, Err(auth::ApiError::Network));
+            auth::set_sign_out_pending(!cleared);
+            auth::forget();
+            client.with_value(|c| c.stop());
+            auth.set(Auth::SignedOut { by_user: true });
+            busy.set(false);
+            navigate(
+                "/login",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        });
     };
     view! {
-        <div class="name-field">
-            <label for="display-name">{t!(i18n, your_name)}</label>
-            <input
-                id="display-name"
-                type="text"
-                autocomplete="nickname"
-                maxlength="80"
-                prop:value=move || name.get()
-                on:input=on_input
-            />
+        <div class="account">
+            <p class="account__who">
+                <span class="visually-hidden">{t!(i18n, signed_in_as)} " "</span>
+                <span class="account__name">{name}</span>
+                <span class="visually-hidden">", "</span>
+                <span class="account__role">{role}</span>
+            </p>
+            <button
+                type="button"
+                class="button button--small"
+                on:click=sign_out
+                disabled=move || busy.get()
+            >
+                {t!(i18n, sign_out)}
+            </button>
         </div>
     }
 }

@@ -1,16 +1,18 @@
-//! The interface: the shell (header on every page) and the routes.
+//! The interface: the shell (header on every page), the session and the routes.
 
 mod editor;
 mod header;
 mod home;
+mod login;
 mod text_field;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::hooks::use_navigate;
+use leptos_router::{path, NavigateOptions};
 
+use crate::auth::{self, ApiError, Me};
 use crate::i18n::*;
-use crate::identity;
 use crate::sync::SyncClient;
 
 /// The tab's sync client, reachable from any component.
@@ -20,9 +22,24 @@ pub fn use_client() -> ClientStore {
     expect_context::<ClientStore>()
 }
 
-/// The person's display name, shared by the header and presence.
+/// Who is using this tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// Asking the server (`/api/me`) at start.
+    Checking,
+    /// Signed in, per the server or, offline, per the last identity remembered.
+    SignedIn(Me),
+    /// `by_user`: the person pressed "Sign out" (no `next` to come back to).
+    SignedOut { by_user: bool },
+}
+
+/// The tab's session, shared by the header, the sign-in page and the routes.
 #[derive(Clone, Copy)]
-pub struct DisplayName(pub RwSignal<String>);
+pub struct Session(pub RwSignal<Auth>);
+
+pub fn use_session() -> RwSignal<Auth> {
+    expect_context::<Session>().0
+}
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -36,22 +53,181 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Shell() -> impl IntoView {
     let i18n = use_i18n();
-    let name = RwSignal::new(identity::load_name(t_string!(i18n, guest)));
-    let client = SyncClient::new(name);
-    client.connect();
-    provide_context(DisplayName(name));
-    provide_context::<ClientStore>(StoredValue::new_local(client));
+    let auth = RwSignal::new(Auth::Checking);
+    // The account name, which presence shows to others.
+    let name = RwSignal::new(String::new());
+    let client: ClientStore = StoredValue::new_local(SyncClient::new(name));
+    provide_context(Session(auth));
+    provide_context(client);
+
+    leptos::task::spawn_local(async move {
+        let state = check_session().await;
+        // A sign-in on /login may have finished first.
+        if auth.get_untracked() == Auth::Checking {
+            auth.set(state);
+        }
+    });
+
+    // A socket that never opened may mean the session ended: ask the server.
+    client.with_value(|c| {
+        c.set_on_refused(move || {
+            leptos::task::spawn_local(async move {
+                if !matches!(auth.get_untracked(), Auth::SignedIn(_)) {
+                    return;
+                }
+                match auth::fetch_me().await {
+                    Ok(Some(me)) => {
+                        auth::remember(&me);
+                        if auth.get_untracked() != Auth::SignedIn(me.clone()) {
+                            auth.set(Auth::SignedIn(me));
+                        }
+                    }
+                    Ok(None) => {
+                        auth::forget();
+                        auth.set(Auth::SignedOut { by_user: false });
+                    }
+                    // Offline or the server is down: keep working locally.
+                    Err(_) => {}
+                }
+            })
+        })
+    });
+
+    // Only a signed-in tab talks to the sync server.
+    Effect::new(move |_| match auth.get() {
+        Auth::SignedIn(me) => {
+            if name.get_untracked() != me.name {
+                name.set(me.name);
+                client.with_value(|c| c.announce_everywhere());
+            }
+            client.with_value(|c| c.start());
+        }
+        Auth::SignedOut { .. } => client.with_value(|c| c.stop()),
+        Auth::Checking => {}
+    });
 
     view! {
         <Router>
             <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
             <header::Header />
             <main id="main" tabindex="-1">
-                <Routes fallback=|| view! { <home::Home /> }>
-                    <Route path=path!("/") view=home::Home />
-                    <Route path=path!("/doc/:id") view=editor::EditorPage />
+                <Routes fallback=|| view! { <RequireSignIn><home::Home /></RequireSignIn> }>
+                    <Route path=path!("/login") view=login::LoginPage />
+                    <Route
+                        path=path!("/")
+                        view=|| view! { <RequireSignIn><home::Home /></RequireSignIn> }
+                    />
+                    <Route
+                        path=path!("/doc/:id")
+                        view=|| view! { <RequireSignIn><editor::EditorPage /></RequireSignIn> }
+                    />
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The start-up answer to "who is this?". Offline, the last identity this
+/// device remembers, so local documents still open.
+async fn check_session() -> Auth {
+    if auth::sign_out_pending() {
+        match auth::logout().await {
+            Ok(()) | Err(ApiError::Refused { .. }) => auth::set_sign_out_pending(false),
+            Err(_) => {}
+        }
+        return Auth::SignedOut { by_user: true };
+    }
+    match auth::fetch_me().await {
+        Ok(Some(me)) => {
+            auth::remember(&me);
+            Auth::SignedIn(me)
+        }
+        Ok(None) => {
+            auth::forget();
+            Auth::SignedOut { by_user: false }
+        }
+        Err(_) => match auth::remembered() {
+            Some(me) => Auth::SignedIn(me),
+            None => Auth::SignedOut { by_user: false },
+        },
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Checking,
+    In,
+    Out { by_user: bool },
+}
+
+/// Shows its children only when signed in; a quiet loading state while the
+/// session is being checked; otherwise sends the person to `/login?next=…`.
+#[component]
+fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
+    let auth = use_session();
+    let phase = Memo::new(move |_| match auth.get() {
+        Auth::Checking => Phase::Checking,
+        Auth::SignedIn(_) => Phase::In,
+        Auth::SignedOut { by_user } => Phase::Out { by_user },
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Phase::Out { by_user } = phase.get() {
+            let here = current_path();
+            let target = if by_user || here == "/" {
+                "/login".to_string()
+            } else {
+                format!(
+                    "/login?next={}",
+                    String::from(js_sys::encode_uri_component(&here))
+                )
+            };
+            navigate(
+                &target,
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    move || match phase.get() {
+        Phase::Checking => view! { <Loading /> }.into_any(),
+        Phase::In => children().into_any(),
+        Phase::Out { .. } => ().into_any(),
+    }
+}
+
+fn current_path() -> String {
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return "/".to_string();
+    };
+    format!(
+        "{}{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default(),
+        location.hash().unwrap_or_default()
+    )
+}
+
+#[component]
+fn Loading() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <p class="loading" aria-busy="true">{t!(i18n, loading)}</p>
+    }
+}
+
+/// A role as people read it ("Field officer"); an unknown role as sent.
+pub fn role_label(i18n: I18nContext<Locale>, role: &str) -> String {
+    use accord_shared::policy::Role;
+    match role.parse::<Role>() {
+        Ok(Role::Admin) => t_string!(i18n, role_admin).to_string(),
+        Ok(Role::FieldOfficer) => t_string!(i18n, role_field_officer).to_string(),
+        Ok(Role::Government) => t_string!(i18n, role_government).to_string(),
+        Ok(Role::Ngo) => t_string!(i18n, role_ngo).to_string(),
+        Ok(Role::Individual) => t_string!(i18n, role_individual).to_string(),
+        Ok(Role::HqReviewer) => t_string!(i18n, role_hq_reviewer).to_string(),
+        Err(_) => role.to_string(),
     }
 }
