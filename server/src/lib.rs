@@ -2,6 +2,8 @@
 //! between the peers of each document, makes every accepted change durable
 //! before anyone else sees it, and serves the built app.
 
+pub mod admin;
+pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod seed;
@@ -42,6 +44,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let relay = Arc::new(sync::SyncRelay::new(store.clone()));
     let app = web::router(web::AppState {
         relay,
+        store: store.clone(),
+        accounts: auth::Accounts::new(store.clone()),
+        tickets: Default::default(),
+        limiter: Default::default(),
         dist_dir: config.dist_dir.clone(),
         max_frame_bytes: config.max_frame_bytes,
     });
@@ -56,6 +62,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     println!("Accord is running on http://{addr}");
     if let Some(id) = demo {
         println!("Open the demo engagement: http://{addr}/doc/{id}");
+        println!(
+            "Sign in as {} (field officer), {} or {} with the password {}",
+            seed::DEMO_ACCOUNTS[0].0,
+            seed::DEMO_ACCOUNTS[1].0,
+            seed::DEMO_ACCOUNTS[2].0,
+            seed::DEMO_PASSWORD
+        );
     }
     if !config.dist_dir.join("index.html").exists() {
         println!(
@@ -63,9 +76,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             config.dist_dir.display()
         );
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("stopped accepting connections; every accepted change is on disk");
     Ok(())
 }

@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use accord_server::{Config, DEFAULT_ADDR};
+use accord_server::{admin, Config, DEFAULT_ADDR};
+use accord_shared::policy::Role;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -37,6 +38,58 @@ enum Command {
         #[arg(long)]
         no_seed: bool,
     },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+        #[arg(long, env = "ACCORD_DATA", default_value = "data", global = true)]
+        data: PathBuf,
+    },
+    /// API tokens for scripts and other Automerge clients.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+        #[arg(long, env = "ACCORD_DATA", default_value = "data", global = true)]
+        data: PathBuf,
+    },
+    /// Print the audit log.
+    Audit {
+        /// Only entries since this many hours ago, or since a Unix time (e.g. `24h`, `1764300000`).
+        #[arg(long, default_value = "24h")]
+        since: String,
+        #[arg(long, env = "ACCORD_DATA", default_value = "data")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, field_officer, government, ngo, individual or hq_reviewer.
+        #[arg(long)]
+        role: Role,
+    },
+    /// List accounts.
+    List,
+    /// Disable an account: its sessions and tokens stop working at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Print a new API token for the account (shown once; stored hashed).
+    Create {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -65,5 +118,37 @@ fn main() -> anyhow::Result<()> {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(accord_server::serve(config))
         }
+        Command::User { action, data } => admin_command(&data, |store| async move {
+            match action {
+                UserAction::Add { email, name, role } => {
+                    let password = admin::read_password()?;
+                    admin::add_user(&store, &email, &name, role, &password).await
+                }
+                UserAction::List => admin::list_users(&store).await,
+                UserAction::Disable { email } => admin::disable_user(&store, &email).await,
+            }
+        }),
+        Command::Token {
+            action: TokenAction::Create { email },
+            data,
+        } => admin_command(&data, |store| async move {
+            admin::create_token(&store, &email).await
+        }),
+        Command::Audit { since, data } => admin_command(&data, |store| async move {
+            admin::print_audit(&store, &since).await
+        }),
     }
+}
+
+/// Runs an admin command against the data directory (the server may be running).
+fn admin_command<F, Fut>(data: &std::path::Path, f: F) -> anyhow::Result<()>
+where
+    F: FnOnce(accord_server::storage::Store) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let store = accord_server::storage::Store::open(data)?;
+        f(store).await
+    })
 }

@@ -1,12 +1,39 @@
 //! Demo data for a first start, so `make run` opens onto a real-looking engagement.
 
+use accord_shared::policy::Role;
 use accord_shared::schema::{init_draft, insert_item};
 use accord_shared::DocumentId;
 use automerge::{ActorId, AutoCommit};
 
+use crate::auth::{Accounts, AuthError};
 use crate::storage::{StorageError, Store};
 
 const DEMO_KEY: &str = "demo_document";
+
+/// The demo's accounts: (email, name, role). They share one well-known
+/// password, printed at start; disable them with `accord user disable`.
+pub const DEMO_ACCOUNTS: [(&str, &str, Role); 3] = [
+    ("officer@demo.accord", "Amina Diallo", Role::FieldOfficer),
+    (
+        "government@demo.accord",
+        "Jean-Paul Mbeki",
+        Role::Government,
+    ),
+    ("hq@demo.accord", "Sofia Lindqvist", Role::HqReviewer),
+];
+pub const DEMO_PASSWORD: &str = "accord-demo-password";
+
+/// Creates the demo accounts that do not exist yet.
+pub async fn ensure_demo_accounts(store: &Store) -> Result<(), AuthError> {
+    let accounts = Accounts::new(store.clone());
+    for (email, name, role) in DEMO_ACCOUNTS {
+        match accounts.add_user(email, name, role, DEMO_PASSWORD).await {
+            Ok(_) | Err(AuthError::EmailTaken(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
 
 /// Creates the demo engagement once; returns its id (existing or new).
 pub async fn ensure_demo(store: &Store) -> Result<Option<DocumentId>, StorageError> {

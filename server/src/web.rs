@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{Request, State, WebSocketUpgrade};
+use axum::extract::{Query, Request, State, WebSocketUpgrade};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -12,12 +12,21 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::api::{self, AppError};
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::tickets::Tickets;
+use crate::auth::Accounts;
+use crate::storage::Store;
 use crate::sync::{connection, SyncRelay};
 
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
     pub relay: Arc<SyncRelay>,
+    pub store: Store,
+    pub accounts: Accounts,
+    pub tickets: Arc<Tickets>,
+    pub limiter: Arc<LoginLimiter>,
     pub dist_dir: PathBuf,
     pub max_frame_bytes: usize,
 }
@@ -58,16 +67,43 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/sync", get(sync_upgrade))
+        .nest("/api", api::router())
         .with_state(state)
         .merge(app.layer(middleware::from_fn(cache_headers)))
         .layer(CompressionLayer::new())
 }
 
-async fn sync_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+#[derive(serde::Deserialize)]
+struct SyncQuery {
+    ticket: Option<String>,
+}
+
+/// Authenticates before upgrading: session cookie, bearer token or a
+/// single-use ticket. Anyone else gets 401 and no socket.
+async fn sync_upgrade(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Query(query): Query<SyncQuery>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    let user = match query.ticket.as_deref().map(|t| state.tickets.redeem(t)) {
+        Some(Some(user)) => user,
+        Some(None) => {
+            return Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "This sync ticket is used or expired.",
+            ))
+        }
+        None => api::authenticate(&headers, &state)
+            .await?
+            .ok_or_else(AppError::unauthorized)?,
+    };
+    tracing::debug!(user = %user.email, "sync connection");
     let limit = state.max_frame_bytes;
-    ws.max_message_size(limit.saturating_add(TRANSPORT_SLACK))
+    Ok(ws
+        .max_message_size(limit.saturating_add(TRANSPORT_SLACK))
         .max_frame_size(limit.saturating_add(TRANSPORT_SLACK))
-        .on_upgrade(move |socket| connection::serve(socket, state.relay, limit))
+        .on_upgrade(move |socket| connection::serve(socket, state.relay, limit)))
 }
 
 /// Hashed assets never change, so browsers may keep them; the shell is always revalidated.

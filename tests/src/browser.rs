@@ -221,3 +221,61 @@ fn element_id(v: &serde_json::Value) -> Result<fantoccini::elements::ElementRef>
         .ok_or_else(|| anyhow!("not an element reference: {v}"))?;
     Ok(fantoccini::elements::ElementRef::from(id.to_owned()))
 }
+
+impl Browser {
+    /// Signs in through the sign-in page as the server's field officer.
+    pub async fn sign_in(&self, server: &crate::TestServer) -> Result<()> {
+        self.sign_in_as(
+            server,
+            crate::server::OFFICER_EMAIL,
+            crate::server::OFFICER_PASSWORD,
+        )
+        .await
+    }
+
+    pub async fn sign_in_as(
+        &self,
+        server: &crate::TestServer,
+        email: &str,
+        password: &str,
+    ) -> Result<()> {
+        self.goto(&format!("{}/login", server.http_url())).await?;
+        self.by_role("textbox", "Email")
+            .await?
+            .send_keys(email)
+            .await?;
+        self.by_role_any("Password")
+            .await?
+            .send_keys(password)
+            .await?;
+        self.by_role("button", "Sign in").await?.click().await?;
+        // Signed in: the home page's first action is there.
+        self.by_role("button", "New document").await?;
+        Ok(())
+    }
+
+    /// A password field has no ARIA role; find it by its label.
+    async fn by_role_any(&self, label: &str) -> Result<Element> {
+        let deadline = Instant::now() + crate::PATIENCE;
+        loop {
+            let found = self
+                .client
+                .execute(
+                    "return Array.from(document.querySelectorAll('input')).filter(el => \
+                     el.labels && Array.from(el.labels).some(l => l.textContent.trim() === arguments[0]));",
+                    vec![json!(label)],
+                )
+                .await?;
+            if let Some(first) = found.as_array().and_then(|a| a.first()) {
+                return Ok(Element::from_element_id(
+                    self.client.clone(),
+                    element_id(first)?,
+                ));
+            }
+            if Instant::now() > deadline {
+                bail!("no field labelled {label:?} appeared");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}

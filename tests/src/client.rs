@@ -33,9 +33,17 @@ pub struct Peer {
     pub ephemeral: Vec<(DocumentId, String, Vec<u8>)>,
 }
 
-/// A WebSocket without the handshake, for sending arbitrary frames.
-pub async fn raw_socket(url: &str) -> Result<Ws> {
-    let (ws, _) = tokio_tungstenite::connect_async(url)
+/// A WebSocket without the protocol handshake, for sending arbitrary frames;
+/// `token` goes in `Authorization: Bearer` when given.
+pub async fn raw_socket(url: &str, token: Option<&str>) -> Result<Ws> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request()?;
+    if let Some(token) = token {
+        request
+            .headers_mut()
+            .insert("Authorization", format!("Bearer {token}").parse()?);
+    }
+    let (ws, _) = tokio_tungstenite::connect_async(request)
         .await
         .context("connecting")?;
     Ok(ws)
@@ -51,8 +59,14 @@ pub fn join_frame(peer_id: &str) -> Vec<u8> {
 }
 
 impl Peer {
-    pub async fn connect(url: &str) -> Result<Self> {
-        let mut ws = raw_socket(url).await?;
+    /// Connects with an API token and completes the handshake.
+    pub async fn connect(url: &str, token: &str) -> Result<Self> {
+        Self::connect_with(url, Some(token)).await
+    }
+
+    /// Connects with whatever credential the URL (a ticket) or token carries.
+    pub async fn connect_with(url: &str, token: Option<&str>) -> Result<Self> {
+        let mut ws = raw_socket(url, token).await?;
         let peer_id = format!("test-{}", uuid_like());
         ws.send(WsMessage::Binary(join_frame(&peer_id).into()))
             .await?;

@@ -25,11 +25,17 @@ pub fn dist_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist")
 }
 
+/// The account every test server starts with.
+pub const OFFICER_EMAIL: &str = "officer@accord.test";
+pub const OFFICER_PASSWORD: &str = "a field officer's passphrase";
+
 /// A running `accord serve` on a free loopback port; killed when dropped.
 pub struct TestServer {
     child: Option<Child>,
     pub port: u16,
     pub data: PathBuf,
+    /// API token of the field officer the server starts with.
+    pub token: String,
     args: Vec<String>,
     _tmp: Option<tempfile::TempDir>,
 }
@@ -43,11 +49,85 @@ impl TestServer {
             child: None,
             port: free_port(),
             data,
+            token: String::new(),
             args: extra_args.iter().map(|s| s.to_string()).collect(),
             _tmp: Some(tmp),
         };
         server.spawn();
+        server.add_user(
+            OFFICER_EMAIL,
+            "Amina Field",
+            "field_officer",
+            OFFICER_PASSWORD,
+        );
+        server.token = server.create_token(OFFICER_EMAIL);
         server
+    }
+
+    /// `accord user add`, password on standard input.
+    pub fn add_user(&self, email: &str, name: &str, role: &str, password: &str) {
+        use std::io::Write;
+        let mut child = self
+            .admin(&[
+                "user", "add", "--email", email, "--name", name, "--role", role,
+            ])
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("running accord user add");
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = writeln!(stdin, "{password}");
+        }
+        let out = child.wait_with_output().expect("accord user add");
+        assert!(
+            out.status.success(),
+            "accord user add: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `accord token create`: a fresh API token.
+    pub fn create_token(&self, email: &str) -> String {
+        let out = self
+            .admin(&["token", "create", "--email", email])
+            .output()
+            .expect("running accord token create");
+        assert!(
+            out.status.success(),
+            "accord token create: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// An admin command against this server's data directory.
+    pub fn admin(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(accord_bin());
+        cmd.args(args)
+            .arg("--data")
+            .arg(&self.data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// A single-use sync ticket for the default account (for clients that cannot set headers).
+    pub fn ticket_url(&self) -> String {
+        let auth = format!("Bearer {}", self.token);
+        let res = http_request(
+            self.port,
+            "POST",
+            "/api/sync-ticket",
+            &[("Authorization", &auth)],
+            b"",
+        )
+        .expect("asking for a sync ticket");
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        let v: serde_json::Value = serde_json::from_slice(&res.body).expect("JSON ticket");
+        format!(
+            "{}?ticket={}",
+            self.ws_url(),
+            v["ticket"].as_str().unwrap_or_default()
+        )
     }
 
     fn spawn(&mut self) {
@@ -149,14 +229,32 @@ pub fn http_get(
     path: &str,
     extra_headers: &[(&str, &str)],
 ) -> std::io::Result<HttpResponse> {
+    http_request(port, "GET", path, extra_headers, b"")
+}
+
+/// Any request over a plain socket; a non-empty body is sent as JSON.
+pub fn http_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    extra_headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<HttpResponse> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
-    let mut req = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n");
+    let mut req = format!(
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
     for (k, v) in extra_headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
     s.write_all(req.as_bytes())?;
+    s.write_all(body)?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
     let split = raw

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 /// Opens a new document in `a` and returns its URL.
 async fn new_document(server: &TestServer, a: &Browser) -> Result<String> {
-    a.goto(&server.http_url()).await?;
+    a.sign_in(server).await?;
     a.by_role("button", "New document").await?.click().await?;
     a.by_role("textbox", "Title").await?;
     Ok(a.client.current_url().await?.to_string())
@@ -26,6 +26,7 @@ async fn text_typed_in_one_browser_appears_in_the_other_within_a_second() -> Res
     let a = driver.session().await?;
     let b = driver.session().await?;
     let url = new_document(&server, &a).await?;
+    b.sign_in(&server).await?;
     b.goto(&url).await?;
     b.until_value("Title", "Untitled programme").await?;
     a.until_status("Online", |s| s == "Online").await?;
@@ -58,6 +59,7 @@ async fn concurrent_typing_in_the_same_field_converges() -> Result<()> {
     let a = driver.session().await?;
     let b = driver.session().await?;
     let url = new_document(&server, &a).await?;
+    b.sign_in(&server).await?;
     b.goto(&url).await?;
     b.until_value("Title", "Untitled programme").await?;
     a.until_status("Online", |s| s == "Online").await?;
@@ -100,6 +102,7 @@ async fn offline_edits_survive_reload_and_sync_on_reconnect() -> Result<()> {
     let a = driver.session().await?;
     let b = driver.session().await?;
     let url = new_document(&server, &a).await?;
+    b.sign_in(&server).await?;
     b.goto(&url).await?;
     b.until_value("Title", "Untitled programme").await?;
     a.until_status("Online", |s| s == "Online").await?;

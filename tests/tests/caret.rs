@@ -11,13 +11,14 @@ async fn the_caret_stays_put_when_a_remote_edit_lands_before_it() -> Result<()> 
     let driver = Driver::start()?;
     let a = driver.session().await?;
     let b = driver.session().await?;
-    a.goto(&server.http_url()).await?;
+    a.sign_in(&server).await?;
     a.by_role("button", "New document").await?.click().await?;
     a.by_role("textbox", "Summary")
         .await?
         .send_keys("legal aid in the north")
         .await?;
     let url = a.client.current_url().await?.to_string();
+    b.sign_in(&server).await?;
     b.goto(&url).await?;
     b.until_value("Summary", "legal aid in the north").await?;
 

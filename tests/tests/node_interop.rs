@@ -9,19 +9,20 @@ use anyhow::Result;
 #[tokio::test(flavor = "multi_thread")]
 async fn a_node_client_and_a_browser_see_each_others_edits() -> Result<()> {
     let server = TestServer::start(&[]);
-    let mut creator = NodePeer::start(&server.ws_url())?;
+    let mut creator = NodePeer::start(&server.ticket_url())?;
     let url = creator
         .create("Request from the Ministry of Justice")
         .await?;
     let id = url.trim_start_matches("automerge:");
 
     // A second Node client finds it through Accord.
-    let mut reader = NodePeer::start(&server.ws_url())?;
+    let mut reader = NodePeer::start(&server.ticket_url())?;
     reader.wait_title(&url, "Ministry of Justice").await?;
 
     // A browser opens it and sees the title; its edit reaches both Node clients.
     let driver = Driver::start()?;
     let browser = driver.session().await?;
+    browser.sign_in(&server).await?;
     browser
         .goto(&format!("{}/doc/{id}", server.http_url()))
         .await?;
@@ -53,7 +54,7 @@ async fn a_document_created_in_the_browser_opens_in_node() -> Result<()> {
     let server = TestServer::start(&[]);
     let driver = Driver::start()?;
     let browser = driver.session().await?;
-    browser.goto(&server.http_url()).await?;
+    browser.sign_in(&server).await?;
     browser
         .by_role("button", "New document")
         .await?
@@ -68,7 +69,7 @@ async fn a_document_created_in_the_browser_opens_in_node() -> Result<()> {
     let page = browser.client.current_url().await?.to_string();
     let id = page.rsplit('/').next().unwrap_or_default().to_owned();
 
-    let mut node = NodePeer::start(&server.ws_url())?;
+    let mut node = NodePeer::start(&server.ticket_url())?;
     let title = node
         .wait_title(&format!("automerge:{id}"), "by the field office")
         .await?;

@@ -27,8 +27,12 @@ fn append_title(peer: &mut Peer, id: DocumentId, text: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_edit_by_one_peer_reaches_the_other() {
     let server = TestServer::start(&[]);
-    let mut alice = Peer::connect(&server.ws_url()).await.unwrap();
-    let mut bob = Peer::connect(&server.ws_url()).await.unwrap();
+    let mut alice = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
+    let mut bob = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     let id = alice.create(with_title("Needs assessment"));
     alice.until_acknowledged(id).await.unwrap();
 
@@ -52,7 +56,9 @@ async fn an_edit_by_one_peer_reaches_the_other() {
 #[tokio::test(flavor = "multi_thread")]
 async fn requesting_an_unknown_document_answers_doc_unavailable() {
     let server = TestServer::start(&[]);
-    let mut peer = Peer::connect(&server.ws_url()).await.unwrap();
+    let mut peer = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     let id = DocumentId::random();
     peer.follow(id);
     peer.push(id).await.unwrap();
@@ -66,14 +72,18 @@ async fn every_acknowledged_change_survives_sigkill() {
     let mut server = TestServer::start(&[]);
     let mut peers = Vec::new();
     let id = {
-        let mut first = Peer::connect(&server.ws_url()).await.unwrap();
+        let mut first = Peer::connect(&server.ws_url(), &server.token)
+            .await
+            .unwrap();
         let id = first.create(with_title(""));
         first.until_acknowledged(id).await.unwrap();
         peers.push(first);
         id
     };
     for _ in 0..2 {
-        let mut p = Peer::connect(&server.ws_url()).await.unwrap();
+        let mut p = Peer::connect(&server.ws_url(), &server.token)
+            .await
+            .unwrap();
         p.follow(id);
         p.push(id).await.unwrap();
         p.until("joined", |p| p.text(id, "title").is_some())
@@ -90,7 +100,9 @@ async fn every_acknowledged_change_survives_sigkill() {
     }
     server.restart();
 
-    let mut fresh = Peer::connect(&server.ws_url()).await.unwrap();
+    let mut fresh = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     fresh.follow(id);
     fresh.push(id).await.unwrap();
     fresh
@@ -115,7 +127,9 @@ struct Bystander {
 }
 
 async fn bystander(server: &TestServer) -> Bystander {
-    let mut peer = Peer::connect(&server.ws_url()).await.unwrap();
+    let mut peer = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     let id = peer.create(with_title("Stored before the attack"));
     peer.until_acknowledged(id).await.unwrap();
     Bystander { peer, id }
@@ -124,7 +138,9 @@ async fn bystander(server: &TestServer) -> Bystander {
 async fn bystander_still_works(server: &TestServer, b: &mut Bystander) {
     append_title(&mut b.peer, b.id, "!");
     b.peer.until_acknowledged(b.id).await.unwrap();
-    let mut reader = Peer::connect(&server.ws_url()).await.unwrap();
+    let mut reader = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     reader.follow(b.id);
     reader.push(b.id).await.unwrap();
     reader
@@ -137,7 +153,9 @@ async fn bystander_still_works(server: &TestServer, b: &mut Bystander) {
 
 /// Sends `frame` after a proper handshake and returns the error the server sent before closing.
 async fn refused(server: &TestServer, frame: Vec<u8>) -> String {
-    let mut peer = Peer::connect(&server.ws_url()).await.unwrap();
+    let mut peer = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     peer.send_raw(frame).await.unwrap();
     let errors = peer.until_closed().await.unwrap();
     assert_eq!(
@@ -200,7 +218,9 @@ async fn bad_input_gets_a_clear_error_and_harms_nobody() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_must_join_first_with_protocol_version_1() {
     let server = TestServer::start(&[]);
-    let mut ws = raw_socket(&server.ws_url()).await.unwrap();
+    let mut ws = raw_socket(&server.ws_url(), Some(&server.token))
+        .await
+        .unwrap();
     ws.send(WsMessage::Binary(
         sync_frame(&DocumentId::random().to_string(), vec![]).into(),
     ))
@@ -212,7 +232,9 @@ async fn a_client_must_join_first_with_protocol_version_1() {
         "{reply:?}"
     );
 
-    let mut ws = raw_socket(&server.ws_url()).await.unwrap();
+    let mut ws = raw_socket(&server.ws_url(), Some(&server.token))
+        .await
+        .unwrap();
     let bad_version = Message::Join {
         sender_id: "p".into(),
         supported_protocol_versions: vec!["2".into()],
@@ -227,7 +249,9 @@ async fn a_client_must_join_first_with_protocol_version_1() {
         "{reply:?}"
     );
 
-    let mut ws = raw_socket(&server.ws_url()).await.unwrap();
+    let mut ws = raw_socket(&server.ws_url(), Some(&server.token))
+        .await
+        .unwrap();
     ws.send(WsMessage::Binary(join_frame("ok-peer").into()))
         .await
         .unwrap();
@@ -242,10 +266,14 @@ async fn a_client_must_join_first_with_protocol_version_1() {
 #[tokio::test(flavor = "multi_thread")]
 async fn presence_is_relayed_to_the_other_peers_of_the_document() {
     let server = TestServer::start(&[]);
-    let mut alice = Peer::connect(&server.ws_url()).await.unwrap();
+    let mut alice = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     let id = alice.create(with_title("x"));
     alice.until_acknowledged(id).await.unwrap();
-    let mut bob = Peer::connect(&server.ws_url()).await.unwrap();
+    let mut bob = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     bob.follow(id);
     bob.push(id).await.unwrap();
     bob.until("joined", |p| p.text(id, "title").is_some())
@@ -281,7 +309,9 @@ async fn presence_is_relayed_to_the_other_peers_of_the_document() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_long_history_is_compacted_into_a_snapshot_and_still_loads_whole() {
     let mut server = TestServer::start(&[]);
-    let mut writer = Peer::connect(&server.ws_url()).await.unwrap();
+    let mut writer = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     let id = writer.create(with_title(""));
     // 2,100 separate changes, one character each: past the compaction threshold.
     for i in 0..2100 {
@@ -314,7 +344,9 @@ async fn a_long_history_is_compacted_into_a_snapshot_and_still_loads_whole() {
     }
 
     server.restart();
-    let mut reader = Peer::connect(&server.ws_url()).await.unwrap();
+    let mut reader = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     reader.follow(id);
     reader.push(id).await.unwrap();
     reader

@@ -33,6 +33,15 @@ pub enum StorageError {
     Join(String),
 }
 
+/// Who is behind appended changes, recorded in the same transaction.
+#[derive(Debug, Default, Clone)]
+pub struct Provenance {
+    /// The document's first writer becomes its owner (only if it has none).
+    pub owner: Option<i64>,
+    /// Actor ids seen for the first time, bound to the person who sent them.
+    pub new_actors: Vec<(Vec<u8>, i64)>,
+}
+
 /// What a document has on disk: an optional snapshot and the changes after it.
 #[derive(Debug, Default)]
 pub struct StoredDocument {
@@ -40,12 +49,15 @@ pub struct StoredDocument {
     pub changes: Vec<Vec<u8>>,
     /// Row id of the last change returned; compaction covers up to it.
     pub last_change_id: i64,
+    /// The person the document belongs to until it joins an engagement.
+    pub owner: Option<i64>,
 }
 
 enum WriteOp {
     Append {
         doc: DocumentId,
         changes: Vec<Vec<u8>>,
+        provenance: Provenance,
         done: oneshot::Sender<Result<i64, StorageError>>,
     },
     Compact {
@@ -91,6 +103,7 @@ impl Store {
         let path = data_dir.join("accord.sqlite3");
         let conn = open_connection(&path)?;
         conn.execute_batch(SCHEMA)?;
+        migrate(&conn)?;
         let (tx, rx) = std_mpsc::channel();
         std::thread::Builder::new()
             .name("accord-storage-writer".into())
@@ -108,8 +121,23 @@ impl Store {
         doc: DocumentId,
         changes: Vec<Vec<u8>>,
     ) -> Result<i64, StorageError> {
+        self.append_with(doc, changes, Provenance::default()).await
+    }
+
+    /// Appends changes together with who made them.
+    pub async fn append_with(
+        &self,
+        doc: DocumentId,
+        changes: Vec<Vec<u8>>,
+        provenance: Provenance,
+    ) -> Result<i64, StorageError> {
         let (done, rx) = oneshot::channel();
-        self.send(WriteOp::Append { doc, changes, done })?;
+        self.send(WriteOp::Append {
+            doc,
+            changes,
+            provenance,
+            done,
+        })?;
         rx.await.map_err(|_| StorageError::WriterGone)?
     }
 
@@ -200,6 +228,14 @@ impl Store {
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
+            let owner: Option<i64> = conn
+                .query_row(
+                    "SELECT owner FROM documents WHERE doc_id = ?1",
+                    [&key],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
             let upto = snapshot.as_ref().map_or(0, |(_, u)| *u);
             let mut stmt = conn.prepare_cached(
                 "SELECT id, data FROM changes WHERE doc_id = ?1 AND id > ?2 ORDER BY id",
@@ -218,7 +254,18 @@ impl Store {
                 snapshot: snapshot.map(|(d, _)| d),
                 changes,
                 last_change_id: last,
+                owner,
             })
+        })
+        .await
+    }
+
+    /// Every actor id bound to a person, for the relay's in-memory map.
+    pub async fn actor_bindings(&self) -> Result<Vec<(Vec<u8>, i64)>, StorageError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare("SELECT actor, user_id FROM actors")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
         })
         .await
     }
@@ -269,7 +316,13 @@ thread_local! {
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS documents (
     doc_id BLOB PRIMARY KEY,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    owner INTEGER
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS actors (
+    actor BLOB PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    bound_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -321,6 +374,17 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 ";
+
+/// Brings a database made by an older Accord up to the current schema.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_owner: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = 'owner'")?
+        .exists([])?;
+    if !has_owner {
+        conn.execute_batch("ALTER TABLE documents ADD COLUMN owner INTEGER")?;
+    }
+    Ok(())
+}
 
 fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
@@ -404,9 +468,26 @@ fn write_batch(
             }
             match &*op {
                 WriteOp::Run(_) => {}
-                WriteOp::Append { doc, changes, .. } => {
+                WriteOp::Append {
+                    doc,
+                    changes,
+                    provenance,
+                    ..
+                } => {
                     let key = doc.as_bytes().as_slice();
                     insert_doc.execute(params![key, now])?;
+                    if let Some(owner) = provenance.owner {
+                        tx.execute(
+                            "UPDATE documents SET owner = ?2 WHERE doc_id = ?1 AND owner IS NULL",
+                            params![key, owner],
+                        )?;
+                    }
+                    for (actor, user) in &provenance.new_actors {
+                        tx.execute(
+                            "INSERT OR IGNORE INTO actors (actor, user_id, bound_at) VALUES (?1, ?2, ?3)",
+                            params![actor, user, now],
+                        )?;
+                    }
                     let mut last = 0;
                     for change in changes {
                         insert_change.execute(params![key, change])?;

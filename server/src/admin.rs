@@ -1,0 +1,107 @@
+//! The admin commands behind `accord user`, `accord token` and `accord audit`.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use accord_shared::policy::Role;
+use anyhow::{bail, Context};
+
+use crate::audit;
+use crate::auth::Accounts;
+use crate::storage::{now_secs, Store};
+
+/// The password from standard input: one line (prompted when it is a terminal).
+pub fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for the new account (shown as typed): ");
+        std::io::stderr().flush().ok();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!("no password on standard input; e.g. `echo 'a long passphrase' | accord user add …`");
+    }
+    Ok(password)
+}
+
+pub async fn add_user(
+    store: &Store,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> anyhow::Result<()> {
+    let user = Accounts::new(store.clone())
+        .add_user(email, name, role, password)
+        .await?;
+    audit::record(
+        store,
+        "user_added",
+        "cli",
+        &format!("{} ({})", user.email, user.role),
+    )
+    .await?;
+    println!("Added {} <{}> as {}.", user.name, user.email, user.role);
+    Ok(())
+}
+
+pub async fn list_users(store: &Store) -> anyhow::Result<()> {
+    let users = Accounts::new(store.clone()).list_users().await?;
+    if users.is_empty() {
+        println!("No accounts yet. Add one with `accord user add --email E --name N --role R`.");
+    }
+    for u in users {
+        let state = if u.disabled { "disabled" } else { "active" };
+        println!(
+            "{:<32} {:<14} {:<9} {}",
+            u.email,
+            u.role.as_str(),
+            state,
+            u.name
+        );
+    }
+    Ok(())
+}
+
+pub async fn disable_user(store: &Store, email: &str) -> anyhow::Result<()> {
+    Accounts::new(store.clone()).disable(email).await?;
+    audit::record(store, "user_disabled", "cli", email).await?;
+    println!("Disabled {email}; its sessions and tokens no longer work.");
+    Ok(())
+}
+
+pub async fn create_token(store: &Store, email: &str) -> anyhow::Result<()> {
+    let token = Accounts::new(store.clone()).create_token(email).await?;
+    audit::record(store, "token_created", "cli", email).await?;
+    // Only the token on stdout, so scripts can capture it.
+    println!("{token}");
+    Ok(())
+}
+
+pub async fn print_audit(store: &Store, since: &str) -> anyhow::Result<()> {
+    let since = parse_since(since)?;
+    for e in audit::since(store, since).await? {
+        println!("{}\t{}\t{}\t{}", e.at, e.kind, e.actor, e.detail);
+    }
+    Ok(())
+}
+
+/// `24h`, `30m`, `7d` ago, or a Unix time in seconds.
+fn parse_since(s: &str) -> anyhow::Result<i64> {
+    let s = s.trim();
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = digits
+        .parse()
+        .with_context(|| format!("--since {s:?}: use e.g. 24h, 30m, 7d or a Unix time"))?;
+    Ok(match unit {
+        "" => n,
+        "m" => now_secs() - n * 60,
+        "h" => now_secs() - n * 3600,
+        "d" => now_secs() - n * 86400,
+        _ => bail!("--since {s:?}: the unit must be m, h or d"),
+    })
+}

@@ -1,0 +1,214 @@
+//! The JSON API: sign-in, sign-out, who am I, and sync tickets.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::audit;
+use crate::auth::{AuthError, User, SESSION_TTL};
+use crate::web::AppState;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "accord_session";
+
+/// The one error type at the HTTP edge: a status and a message for a person.
+#[derive(Debug)]
+pub struct AppError {
+    status: StatusCode,
+    message: String,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Sign in to continue.")
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.message }))).into_response()
+    }
+}
+
+impl From<AuthError> for AppError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::BadCredentials => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "The email or password is not right.",
+            ),
+            AuthError::Storage(e) => {
+                tracing::error!(error = %e, "storage failed during an API call");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The server could not complete this; try again.",
+                )
+            }
+            other => Self::new(StatusCode::BAD_REQUEST, other.to_string()),
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+        .route("/sync-ticket", post(sync_ticket))
+}
+
+/// The signed-in person, from the session cookie or an `Authorization: Bearer` token.
+pub struct CurrentUser(pub User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate(&parts.headers, state)
+            .await?
+            .map(CurrentUser)
+            .ok_or_else(AppError::unauthorized)
+    }
+}
+
+/// Cookie first, then bearer token; `None` if neither names an active account.
+pub async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Option<User>, AppError> {
+    if let Some(session) = cookie(headers, SESSION_COOKIE) {
+        if let Some(user) = state.accounts.user_for_session(&session).await? {
+            return Ok(Some(user));
+        }
+    }
+    if let Some(token) = bearer(headers) {
+        return Ok(state.accounts.user_for_token(token).await?);
+    }
+    Ok(None)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Behind a TLS-terminating proxy the cookie must be `Secure`.
+fn over_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+fn session_cookie(value: &str, max_age: u64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("accord_session=; Max-Age=0; Path=/"))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(form): Json<LoginForm>,
+) -> Result<Response, AppError> {
+    let ip = addr.ip();
+    if let Some(wait) = state.limiter.blocked(&form.email, ip) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        audit::record(&state.store, "login_blocked", &form.email, &ip.to_string())
+            .await
+            .ok();
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many failed sign-ins. Try again in {minutes} minutes."),
+        ));
+    }
+    match state
+        .accounts
+        .verify_password(&form.email, &form.password)
+        .await
+    {
+        Ok(user) => {
+            state.limiter.succeeded(&form.email);
+            let session = state.accounts.create_session(&user).await?;
+            audit::record(&state.store, "login", &user.email, &ip.to_string())
+                .await
+                .ok();
+            let mut res = Json(&user).into_response();
+            res.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(&session, SESSION_TTL.as_secs(), over_tls(&headers)),
+            );
+            Ok(res)
+        }
+        Err(AuthError::BadCredentials) => {
+            state.limiter.failed(&form.email, ip);
+            audit::record(&state.store, "login_failed", &form.email, &ip.to_string())
+                .await
+                .ok();
+            Err(AuthError::BadCredentials.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    if let Some(session) = cookie(&headers, SESSION_COOKIE) {
+        state.accounts.end_session(&session).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie("", 0, over_tls(&headers)),
+    );
+    Ok(res)
+}
+
+async fn me(CurrentUser(user): CurrentUser) -> Json<User> {
+    Json(user)
+}
+
+/// A single-use ticket for `/sync?ticket=…`, valid 60 seconds.
+async fn sync_ticket(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> impl IntoResponse {
+    Json(json!({ "ticket": state.tickets.issue(user) }))
+}
