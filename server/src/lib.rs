@@ -41,7 +41,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
-    let relay = Arc::new(sync::SyncRelay::new(store.clone()));
+    let relay = Arc::new(
+        sync::SyncRelay::load(store.clone())
+            .await
+            .context("loading actor bindings")?,
+    );
     let app = web::router(web::AppState {
         relay,
         store: store.clone(),

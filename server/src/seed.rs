@@ -6,7 +6,7 @@ use accord_shared::DocumentId;
 use automerge::{ActorId, AutoCommit};
 
 use crate::auth::{Accounts, AuthError};
-use crate::storage::{StorageError, Store};
+use crate::storage::{Provenance, StorageError, Store};
 
 const DEMO_KEY: &str = "demo_document";
 
@@ -44,14 +44,30 @@ pub async fn ensure_demo(store: &Store) -> Result<Option<DocumentId>, StorageErr
         return Ok(None);
     }
     let id = DocumentId::random();
-    store.append(id, demo_changes()).await?;
+    // The demo belongs to the demo field officer, who wrote it.
+    let officer = Accounts::new(store.clone())
+        .user_by_email(DEMO_ACCOUNTS[0].0)
+        .await
+        .ok()
+        .flatten()
+        .map(|u| u.id);
+    let actor = ActorId::random();
+    let provenance = Provenance {
+        owner: officer,
+        new_actors: officer
+            .map(|o| vec![(actor.to_bytes().to_vec(), o)])
+            .unwrap_or_default(),
+    };
+    store
+        .append_with(id, demo_changes(actor), provenance)
+        .await?;
     store.set_meta(DEMO_KEY, &id.to_string()).await?;
     tracing::info!(%id, "seeded the demo engagement");
     Ok(Some(id))
 }
 
-fn demo_changes() -> Vec<Vec<u8>> {
-    let mut doc = AutoCommit::new().with_actor(ActorId::random());
+fn demo_changes(actor: ActorId) -> Vec<Vec<u8>> {
+    let mut doc = AutoCommit::new().with_actor(actor);
     init_draft(
         &mut doc,
         "Strengthening access to justice in Northern Province — technical cooperation programme 2027–2029",
@@ -85,9 +101,16 @@ mod tests {
     async fn seeds_once() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
+        ensure_demo_accounts(&store).await.unwrap();
         let first = ensure_demo(&store).await.unwrap();
         assert!(first.is_some());
         assert_eq!(ensure_demo(&store).await.unwrap(), first);
         assert_eq!(store.document_count().await.unwrap(), 1);
+        let stored = store.load(first.unwrap()).await.unwrap();
+        let officer = Accounts::new(store.clone())
+            .user_by_email(DEMO_ACCOUNTS[0].0)
+            .await
+            .unwrap();
+        assert_eq!(stored.owner, officer.map(|u| u.id));
     }
 }

@@ -103,7 +103,7 @@ async fn sync_upgrade(
     Ok(ws
         .max_message_size(limit.saturating_add(TRANSPORT_SLACK))
         .max_frame_size(limit.saturating_add(TRANSPORT_SLACK))
-        .on_upgrade(move |socket| connection::serve(socket, state.relay, limit)))
+        .on_upgrade(move |socket| connection::serve(socket, state.relay, limit, user)))
 }
 
 /// Hashed assets never change, so browsers may keep them; the shell is always revalidated.

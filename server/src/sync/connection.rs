@@ -16,6 +16,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, Notify};
 
 use super::{ConnHandle, DocCommand, Outgoing, SyncRelay, SEND_QUEUE_FRAMES};
+use crate::auth::User;
 
 /// A client must say `join` this soon after connecting.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,7 +42,8 @@ impl Refusal {
 }
 
 /// Serves one upgraded WebSocket until either side ends it.
-pub async fn serve(socket: WebSocket, relay: Arc<SyncRelay>, max_frame_bytes: usize) {
+pub async fn serve(socket: WebSocket, relay: Arc<SyncRelay>, max_frame_bytes: usize, user: User) {
+    let user = Arc::new(user);
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Outgoing>(SEND_QUEUE_FRAMES);
     let writer = tokio::spawn(async move {
@@ -78,6 +80,7 @@ pub async fn serve(socket: WebSocket, relay: Arc<SyncRelay>, max_frame_bytes: us
             let conn = ConnHandle {
                 id: relay.next_conn_id(),
                 peer_id,
+                user: user.clone(),
                 tx: tx.clone(),
                 overflow: overflow.clone(),
             };

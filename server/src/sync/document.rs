@@ -4,12 +4,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use accord_shared::policy::Role;
 use accord_shared::{DocumentId, Message};
 use automerge::sync::{self, SyncDoc};
-use automerge::{Automerge, ChangeHash};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 use tokio::sync::mpsc;
 
 use super::{ConnHandle, ConnId, SyncRelay};
+use crate::auth::User;
+use crate::storage::Provenance;
 
 /// What a connection asks of a document.
 pub(crate) enum DocCommand {
@@ -50,6 +53,10 @@ pub(crate) struct DocActor {
     peers: HashMap<ConnId, Peer>,
     last_change_id: i64,
     since_snapshot: usize,
+    /// The person the document belongs to (its first writer).
+    owner: Option<i64>,
+    /// Ownership and actor bindings to store with the batch's changes.
+    pending: Provenance,
 }
 
 impl DocActor {
@@ -61,6 +68,8 @@ impl DocActor {
             peers: HashMap::new(),
             last_change_id: 0,
             since_snapshot: 0,
+            owner: None,
+            pending: Provenance::default(),
         }
     }
 
@@ -136,6 +145,7 @@ impl DocActor {
         }
         self.since_snapshot = stored.changes.len();
         self.last_change_id = stored.last_change_id;
+        self.owner = stored.owner;
         self.doc = doc;
         Ok(())
     }
@@ -180,7 +190,72 @@ impl DocActor {
         Ok(())
     }
 
+    /// Admins, the owner, or anyone while the document does not exist yet
+    /// (creating a document through the protocol makes it yours).
+    fn may_read(&self, user: &User) -> bool {
+        user.role == Role::Admin
+            || self.owner == Some(user.id)
+            || (self.owner.is_none() && self.doc.get_heads().is_empty())
+    }
+
+    fn unavailable(&self, conn: &ConnHandle) {
+        conn.send(&Message::DocUnavailable {
+            sender_id: self.relay.server_peer_id.clone(),
+            target_id: conn.peer_id.clone(),
+            document_id: self.id.to_string(),
+        });
+    }
+
+    /// Ends a connection whose change breaks the rules: nothing of it is applied.
+    fn refuse(&mut self, conn: &ConnHandle, reason: String) {
+        tracing::warn!(doc = %self.id, user = %conn.user.email, %reason, "refused a change");
+        let (store, actor, detail) = (
+            self.relay.store().clone(),
+            conn.user.email.clone(),
+            format!("document {}: {reason}", self.id),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = crate::audit::record(&store, "refused_change", &actor, &detail).await {
+                tracing::error!(error = %e, "could not write the audit log");
+            }
+        });
+        conn.close(CLOSE_POLICY, format!("document {}: {reason}", self.id));
+        self.peers.remove(&conn.id);
+    }
+
     fn receive(&mut self, conn: ConnHandle, message: sync::Message, request: bool) {
+        if !self.may_read(&conn.user) {
+            // Exactly what an unknown document gets: no hint that it exists.
+            self.unavailable(&conn);
+            self.peers.remove(&conn.id);
+            return;
+        }
+        let actors = match new_change_actors(&self.doc, &message) {
+            Ok(actors) => actors,
+            Err(reason) => return self.refuse(&conn, reason),
+        };
+        if !actors.is_empty() {
+            match self.relay.bind_actors(&actors, conn.user.id) {
+                Ok(new) => {
+                    let user = conn.user.id;
+                    self.pending
+                        .new_actors
+                        .extend(new.into_iter().map(|a| (a, user)));
+                }
+                Err(foreign) => {
+                    let reason = format!(
+                        "a change is signed by actor {}, which belongs to another person; \
+                         a connection may only send its own changes",
+                        ActorId::from(foreign.as_slice())
+                    );
+                    return self.refuse(&conn, reason);
+                }
+            }
+            if self.owner.is_none() && self.doc.get_heads().is_empty() {
+                self.owner = Some(conn.user.id);
+                self.pending.owner = Some(conn.user.id);
+            }
+        }
         let id = conn.id;
         let peer = self.peers.entry(id).or_insert_with(|| Peer {
             conn,
@@ -200,11 +275,8 @@ impl DocActor {
         }
         if request && self.doc.get_heads().is_empty() {
             peer.unavailable = true;
-            peer.conn.send(&Message::DocUnavailable {
-                sender_id: self.relay.server_peer_id.clone(),
-                target_id: peer.conn.peer_id.clone(),
-                document_id: self.id.to_string(),
-            });
+            let conn = peer.conn.clone();
+            self.unavailable(&conn);
         }
     }
 
@@ -216,10 +288,11 @@ impl DocActor {
             .map(|c| c.raw_bytes().to_vec())
             .collect();
         let count = changes.len();
+        let provenance = std::mem::take(&mut self.pending);
         let last = self
             .relay
             .store()
-            .append(self.id, changes)
+            .append_with(self.id, changes, provenance)
             .await
             .map_err(|e| e.to_string())?;
         self.last_change_id = last;
@@ -228,6 +301,11 @@ impl DocActor {
     }
 
     fn answer_peers(&mut self) {
+        // Someone else may have created the document a peer was waiting for.
+        let owner = self.owner;
+        self.peers.retain(|_, p| {
+            p.conn.user.role == Role::Admin || owner.is_none() || owner == Some(p.conn.user.id)
+        });
         let has_content = !self.doc.get_heads().is_empty();
         for peer in self.peers.values_mut() {
             if peer.unavailable {
@@ -248,6 +326,10 @@ impl DocActor {
     }
 
     fn relay_ephemeral(&self, from: ConnId, message: Message) {
+        // Only peers of the document (who may read it) are heard or told.
+        if !self.peers.contains_key(&from) {
+            return;
+        }
         let Message::Ephemeral {
             sender_id,
             count,
@@ -287,4 +369,34 @@ impl DocActor {
             }
         }
     }
+}
+
+/// Actors of the changes in `message` that `doc` does not have yet.
+///
+/// A chunk is either one change or a whole saved document; only changes new
+/// to the server count, so re-sending others' changes is not a forgery.
+fn new_change_actors(doc: &Automerge, message: &sync::Message) -> Result<Vec<Vec<u8>>, String> {
+    let mut actors: Vec<Vec<u8>> = Vec::new();
+    let mut note = |change: &Change| {
+        if doc.get_change_by_hash(&change.hash()).is_none() {
+            let actor = change.actor_id().to_bytes().to_vec();
+            if !actors.contains(&actor) {
+                actors.push(actor);
+            }
+        }
+    };
+    for chunk in message.changes.iter() {
+        match Change::from_bytes(chunk.to_vec()) {
+            Ok(change) => note(&change),
+            Err(_) => {
+                let whole = Automerge::load(chunk).map_err(|e| {
+                    format!("a chunk of the sync message is not a change or document: {e}")
+                })?;
+                for change in whole.get_changes(&[]) {
+                    note(&change);
+                }
+            }
+        }
+    }
+    Ok(actors)
 }

@@ -16,7 +16,8 @@ use std::sync::{Arc, Mutex};
 use accord_shared::{DocumentId, Message, PeerId};
 use tokio::sync::{mpsc, Notify};
 
-use crate::storage::Store;
+use crate::auth::User;
+use crate::storage::{StorageError, Store};
 pub(crate) use document::DocCommand;
 
 /// Identifies one WebSocket connection inside the server.
@@ -41,6 +42,8 @@ pub enum Outgoing {
 pub struct ConnHandle {
     pub id: ConnId,
     pub peer_id: PeerId,
+    /// Who authenticated this connection at the upgrade.
+    pub user: Arc<User>,
     tx: mpsc::Sender<Outgoing>,
     /// Woken when the client cannot keep up, so its connection closes.
     overflow: Arc<Notify>,
@@ -73,19 +76,50 @@ pub struct SyncRelay {
     pub server_peer_id: PeerId,
     docs: Mutex<HashMap<DocumentId, mpsc::Sender<DocCommand>>>,
     next_conn: AtomicU64,
+    /// Actor id → the person it is bound to. The first change from an actor
+    /// binds it; kept whole in memory so checking is one lookup per change.
+    actors: Mutex<HashMap<Vec<u8>, i64>>,
 }
 
 /// Commands queued for one document before its actor applies backpressure.
 const DOC_QUEUE: usize = 4096;
 
 impl SyncRelay {
-    pub fn new(store: Store) -> Self {
-        Self {
+    /// Starts the relay with the actor bindings already on disk.
+    pub async fn load(store: Store) -> Result<Self, StorageError> {
+        let actors = store.actor_bindings().await?.into_iter().collect();
+        Ok(Self {
             store,
             server_peer_id: format!("accord-server-{}", uuid::Uuid::new_v4()),
             docs: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
+            actors: Mutex::new(actors),
+        })
+    }
+
+    /// Binds each unbound actor to `user`, unless one already belongs to someone
+    /// else: then nothing is bound and that actor is returned.
+    /// `Ok` lists the actors bound by this call (to be stored with the change).
+    pub(crate) fn bind_actors(
+        &self,
+        actors: &[Vec<u8>],
+        user: i64,
+    ) -> Result<Vec<Vec<u8>>, Vec<u8>> {
+        let mut bound = self.actors.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(foreign) = actors
+            .iter()
+            .find(|a| bound.get(*a).is_some_and(|owner| *owner != user))
+        {
+            return Err(foreign.clone());
         }
+        let mut new = Vec::new();
+        for actor in actors {
+            if !bound.contains_key(actor) {
+                bound.insert(actor.clone(), user);
+                new.push(actor.clone());
+            }
+        }
+        Ok(new)
     }
 
     pub(crate) fn next_conn_id(&self) -> ConnId {
