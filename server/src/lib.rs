@@ -35,6 +35,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = storage::Store::open(&config.data_dir)
         .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
     let demo = if config.seed {
+        seed::ensure_demo_accounts(&store)
+            .await
+            .context("creating the demo accounts")?;
         seed::ensure_demo(&store)
             .await
             .context("seeding the demo engagement")?

@@ -111,6 +111,7 @@ mod tests {
             .user_by_email(DEMO_ACCOUNTS[0].0)
             .await
             .unwrap();
+        assert!(officer.is_some(), "the demo officer exists");
         assert_eq!(stored.owner, officer.map(|u| u.id));
     }
 }

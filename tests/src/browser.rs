@@ -239,7 +239,12 @@ impl Browser {
         email: &str,
         password: &str,
     ) -> Result<()> {
-        self.goto(&format!("{}/login", server.http_url())).await?;
+        self.sign_in_at(&server.http_url(), email, password).await
+    }
+
+    /// Signs in on the server at `base` (e.g. `http://127.0.0.1:8080`).
+    pub async fn sign_in_at(&self, base: &str, email: &str, password: &str) -> Result<()> {
+        self.goto(&format!("{base}/login")).await?;
         self.by_role("textbox", "Email")
             .await?
             .send_keys(email)

@@ -66,3 +66,27 @@ fn a_missing_asset_is_a_404_not_the_shell() {
     let res = http_get(server.port, "/app-0000000000000000.js", &[]).unwrap();
     assert_eq!(res.status, 404);
 }
+
+#[test]
+fn every_page_carries_the_security_headers() {
+    let server = TestServer::start(&[]);
+    for path in ["/", "/healthz", "/api/me"] {
+        let res = http_get(server.port, path, &[]).unwrap();
+        let csp = res.header("content-security-policy").unwrap_or_default();
+        for part in [
+            "default-src 'self'",
+            "'wasm-unsafe-eval'",
+            "frame-ancestors 'none'",
+            "'sha256-",
+        ] {
+            assert!(csp.contains(part), "{path}: {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(
+            res.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(res.header("referrer-policy"), Some("no-referrer"), "{path}");
+    }
+}
