@@ -2,7 +2,8 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use accord_shared::policy::Role;
+use accord_shared::policy::{DocKind, Role};
+use accord_shared::DocumentId;
 use anyhow::{bail, Context};
 
 use crate::audit;
@@ -87,6 +88,72 @@ pub async fn print_audit(store: &Store, since: &str) -> anyhow::Result<()> {
     for e in audit::since(store, since).await? {
         println!("{}\t{}\t{}\t{}", e.at, e.kind, e.actor, e.detail);
     }
+    Ok(())
+}
+
+fn document_id(s: &str) -> anyhow::Result<DocumentId> {
+    DocumentId::parse_url_or_id(s).with_context(|| format!("{s:?} is not a document id"))
+}
+
+pub async fn add_member(
+    store: &Store,
+    engagement: &str,
+    email: &str,
+    role: Role,
+) -> anyhow::Result<()> {
+    let engagement = document_id(engagement)?;
+    let user = Accounts::new(store.clone())
+        .user_by_email(email)
+        .await?
+        .with_context(|| format!("no account has the email {email}"))?;
+    store.add_member(engagement, user.id, role).await?;
+    audit::record(
+        store,
+        "member_added",
+        "cli",
+        &format!("{email} as {role} in {engagement}"),
+    )
+    .await?;
+    println!("{} is now {} in engagement {engagement}.", user.name, role);
+    Ok(())
+}
+
+pub async fn attach(store: &Store, doc: &str, engagement: &str, kind: &str) -> anyhow::Result<()> {
+    let (doc, engagement) = (document_id(doc)?, document_id(engagement)?);
+    let kind: DocKind = kind.parse().map_err(anyhow::Error::msg)?;
+    store.attach(doc, engagement, kind).await?;
+    audit::record(
+        store,
+        "document_attached",
+        "cli",
+        &format!("{doc} as {} of {engagement}", kind.as_str()),
+    )
+    .await?;
+    println!(
+        "Document {doc} is now the {} of engagement {engagement}; its membership governs it.",
+        kind.as_str()
+    );
+    Ok(())
+}
+
+pub async fn share(store: &Store, doc: &str, shared: bool) -> anyhow::Result<()> {
+    let doc = document_id(doc)?;
+    if !store.set_shared(doc, shared).await? {
+        bail!("no document {doc} is stored");
+    }
+    let verb = if shared {
+        "shared with"
+    } else {
+        "no longer shared with"
+    };
+    audit::record(
+        store,
+        "document_shared",
+        "cli",
+        &format!("{doc} {verb} the Government"),
+    )
+    .await?;
+    println!("Document {doc} is {verb} the Government.");
     Ok(())
 }
 

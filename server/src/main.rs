@@ -52,6 +52,20 @@ enum Command {
         #[arg(long, env = "ACCORD_DATA", default_value = "data", global = true)]
         data: PathBuf,
     },
+    /// Engagement membership: who may work on an engagement's documents, in which role.
+    Member {
+        #[command(subcommand)]
+        action: MemberAction,
+        #[arg(long, env = "ACCORD_DATA", default_value = "data", global = true)]
+        data: PathBuf,
+    },
+    /// Put documents under an engagement and share them with the Government.
+    Doc {
+        #[command(subcommand)]
+        action: DocAction,
+        #[arg(long, env = "ACCORD_DATA", default_value = "data", global = true)]
+        data: PathBuf,
+    },
     /// Print the audit log.
     Audit {
         /// Only entries since this many hours ago, or since a Unix time (e.g. `24h`, `1764300000`).
@@ -80,6 +94,42 @@ enum UserAction {
     Disable {
         #[arg(long)]
         email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum MemberAction {
+    /// Add a person to an engagement (or change their role in it).
+    Add {
+        /// The engagement document's id.
+        #[arg(long)]
+        engagement: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: Role,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocAction {
+    /// Attach a document to an engagement as one of its kinds (the engagement
+    /// document itself is attached to itself as `engagement`).
+    Attach {
+        #[arg(long)]
+        doc: String,
+        #[arg(long)]
+        engagement: String,
+        /// engagement, request, assessment, programme, evaluation or submission.
+        #[arg(long)]
+        kind: String,
+    },
+    /// Share a document with the Government counterparts (or stop sharing).
+    Share {
+        #[arg(long)]
+        doc: String,
+        #[arg(long)]
+        stop: bool,
     },
 }
 
@@ -133,6 +183,27 @@ fn main() -> anyhow::Result<()> {
             data,
         } => admin_command(&data, |store| async move {
             admin::create_token(&store, &email).await
+        }),
+        Command::Member {
+            action:
+                MemberAction::Add {
+                    engagement,
+                    email,
+                    role,
+                },
+            data,
+        } => admin_command(&data, |store| async move {
+            admin::add_member(&store, &engagement, &email, role).await
+        }),
+        Command::Doc { action, data } => admin_command(&data, |store| async move {
+            match action {
+                DocAction::Attach {
+                    doc,
+                    engagement,
+                    kind,
+                } => admin::attach(&store, &doc, &engagement, &kind).await,
+                DocAction::Share { doc, stop } => admin::share(&store, &doc, !stop).await,
+            }
         }),
         Command::Audit { since, data } => admin_command(&data, |store| async move {
             admin::print_audit(&store, &since).await

@@ -79,6 +79,41 @@ pub enum DocKind {
     Submission,
 }
 
+impl DocKind {
+    pub const ALL: [DocKind; 6] = [
+        DocKind::Engagement,
+        DocKind::Request,
+        DocKind::Assessment,
+        DocKind::Programme,
+        DocKind::Evaluation,
+        DocKind::Submission,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Engagement => "engagement",
+            DocKind::Request => "request",
+            DocKind::Assessment => "assessment",
+            DocKind::Programme => "programme",
+            DocKind::Evaluation => "evaluation",
+            DocKind::Submission => "submission",
+        }
+    }
+}
+
+impl FromStr for DocKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DocKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            format!(
+                "unknown document kind {:?}; kinds are engagement, request, assessment, programme, evaluation, submission",
+                s.chars().take(40).collect::<String>()
+            )
+        })
+    }
+}
+
 /// A part of a document that the permission table speaks of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Section {

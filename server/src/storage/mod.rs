@@ -11,6 +11,7 @@ use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use accord_shared::policy::{DocKind, Role};
 use accord_shared::DocumentId;
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::oneshot;
@@ -51,6 +52,18 @@ pub struct StoredDocument {
     pub last_change_id: i64,
     /// The person the document belongs to until it joins an engagement.
     pub owner: Option<i64>,
+    /// Set once the document is part of an engagement.
+    pub governance: Option<Governance>,
+}
+
+/// How an engagement's document is governed: its engagement's membership
+/// decides who reads and writes, section by section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Governance {
+    pub engagement: DocumentId,
+    pub kind: DocKind,
+    pub shared_with_government: bool,
+    pub submitted: bool,
 }
 
 enum WriteOp {
@@ -228,14 +241,7 @@ impl Store {
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let owner: Option<i64> = conn
-                .query_row(
-                    "SELECT owner FROM documents WHERE doc_id = ?1",
-                    [&key],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .flatten();
+            let (owner, governance) = read_meta(conn, &key)?;
             let upto = snapshot.as_ref().map_or(0, |(_, u)| *u);
             let mut stmt = conn.prepare_cached(
                 "SELECT id, data FROM changes WHERE doc_id = ?1 AND id > ?2 ORDER BY id",
@@ -255,9 +261,18 @@ impl Store {
                 changes,
                 last_change_id: last,
                 owner,
+                governance,
             })
         })
         .await
+    }
+
+    /// The document's owner and governance.
+    async fn load_meta(
+        &self,
+        doc: DocumentId,
+    ) -> Result<(Option<i64>, Option<Governance>), StorageError> {
+        self.read(move |conn| read_meta(conn, doc.as_bytes())).await
     }
 
     /// Every actor id bound to a person, for the relay's in-memory map.
@@ -268,6 +283,80 @@ impl Store {
             rows.collect()
         })
         .await
+    }
+
+    /// Puts a document under an engagement's governance (the engagement itself too).
+    pub async fn attach(
+        &self,
+        doc: DocumentId,
+        engagement: DocumentId,
+        kind: DocKind,
+    ) -> Result<(), StorageError> {
+        self.write(move |db| {
+            db.execute(
+                "INSERT INTO documents (doc_id, created_at) VALUES (?1, ?2) ON CONFLICT(doc_id) DO NOTHING",
+                params![doc.as_bytes().as_slice(), now_secs()],
+            )?;
+            db.execute(
+                "UPDATE documents SET engagement = ?2, kind = ?3 WHERE doc_id = ?1",
+                params![doc.as_bytes().as_slice(), engagement.as_bytes().as_slice(), kind.as_str()],
+            )
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// How the document is governed now (None until it joins an engagement).
+    pub async fn governance(&self, doc: DocumentId) -> Result<Option<Governance>, StorageError> {
+        Ok(self.load_meta(doc).await?.1)
+    }
+
+    /// Marks a document as shared with the Government (or not).
+    pub async fn set_shared(&self, doc: DocumentId, shared: bool) -> Result<bool, StorageError> {
+        self.write(move |db| {
+            db.execute(
+                "UPDATE documents SET shared = ?2 WHERE doc_id = ?1",
+                params![doc.as_bytes().as_slice(), shared],
+            )
+            .map(|n| n == 1)
+        })
+        .await
+    }
+
+    /// Makes a person a member of an engagement with a role (replacing any earlier role).
+    pub async fn add_member(
+        &self,
+        engagement: DocumentId,
+        user: i64,
+        role: Role,
+    ) -> Result<(), StorageError> {
+        self.write(move |db| {
+            db.execute(
+                "INSERT INTO memberships (engagement, user_id, role) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(engagement, user_id) DO UPDATE SET role = excluded.role",
+                params![engagement.as_bytes().as_slice(), user, role.as_str()],
+            )
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// A person's role in an engagement, if they are a member.
+    pub async fn member_role(
+        &self,
+        engagement: DocumentId,
+        user: i64,
+    ) -> Result<Option<Role>, StorageError> {
+        self.read(move |db| {
+            db.query_row(
+                "SELECT role FROM memberships WHERE engagement = ?1 AND user_id = ?2",
+                params![engagement.as_bytes().as_slice(), user],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+        })
+        .await
+        .map(|role| role.and_then(|r| r.parse().ok()))
     }
 
     /// Number of documents that have anything stored.
@@ -375,13 +464,52 @@ CREATE TABLE IF NOT EXISTS meta (
 ) WITHOUT ROWID;
 ";
 
+/// A document's owner and, once it joined an engagement, its governance.
+fn read_meta(conn: &Connection, key: &[u8]) -> rusqlite::Result<(Option<i64>, Option<Governance>)> {
+    type Row = (Option<i64>, Option<Vec<u8>>, Option<String>, bool, bool);
+    let row: Option<Row> = conn
+        .query_row(
+            "SELECT owner, engagement, kind, shared, submitted FROM documents WHERE doc_id = ?1",
+            [key],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    Ok(match row {
+        Some((owner, Some(engagement), Some(kind), shared, submitted)) => {
+            let engagement = <[u8; 16]>::try_from(engagement.as_slice())
+                .ok()
+                .map(DocumentId::from_bytes);
+            let governance =
+                engagement
+                    .zip(kind.parse::<DocKind>().ok())
+                    .map(|(engagement, kind)| Governance {
+                        engagement,
+                        kind,
+                        shared_with_government: shared,
+                        submitted,
+                    });
+            (owner, governance)
+        }
+        Some((owner, ..)) => (owner, None),
+        None => (None, None),
+    })
+}
+
 /// Brings a database made by an older Accord up to the current schema.
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let has_owner: bool = conn
-        .prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = 'owner'")?
-        .exists([])?;
-    if !has_owner {
-        conn.execute_batch("ALTER TABLE documents ADD COLUMN owner INTEGER")?;
+    for (column, ty) in [
+        ("owner", "INTEGER"),
+        ("engagement", "BLOB"),
+        ("kind", "TEXT"),
+        ("shared", "INTEGER NOT NULL DEFAULT 0"),
+        ("submitted", "INTEGER NOT NULL DEFAULT 0"),
+    ] {
+        let exists: bool = conn
+            .prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = ?1")?
+            .exists([column])?;
+        if !exists {
+            conn.execute_batch(&format!("ALTER TABLE documents ADD COLUMN {column} {ty}"))?;
+        }
     }
     Ok(())
 }

@@ -4,15 +4,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use accord_shared::policy::Role;
+use accord_shared::policy::{DocFacts, PathStep, Role, WritePolicy};
 use accord_shared::{DocumentId, Message};
 use automerge::sync::{self, SyncDoc};
-use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{ActorId, Automerge, ChangeHash};
 use tokio::sync::mpsc;
 
+use super::inspect::inspect;
 use super::{ConnHandle, ConnId, SyncRelay};
 use crate::auth::User;
-use crate::storage::Provenance;
+use crate::storage::{Governance, Provenance};
 
 /// What a connection asks of a document.
 pub(crate) enum DocCommand {
@@ -57,6 +58,11 @@ pub(crate) struct DocActor {
     owner: Option<i64>,
     /// Ownership and actor bindings to store with the batch's changes.
     pending: Provenance,
+    /// Set when the document belongs to an engagement.
+    governance: Option<Governance>,
+    /// Engagement roles of the people who have come to this document (none: not a member).
+    /// Read once per person while the document is open.
+    members: HashMap<i64, Option<Role>>,
 }
 
 impl DocActor {
@@ -70,6 +76,8 @@ impl DocActor {
             since_snapshot: 0,
             owner: None,
             pending: Provenance::default(),
+            governance: None,
+            members: HashMap::new(),
         }
     }
 
@@ -146,6 +154,7 @@ impl DocActor {
         self.since_snapshot = stored.changes.len();
         self.last_change_id = stored.last_change_id;
         self.owner = stored.owner;
+        self.governance = stored.governance;
         self.doc = doc;
         Ok(())
     }
@@ -165,6 +174,7 @@ impl DocActor {
 
     /// Applies a batch, makes new changes durable, then answers every peer.
     async fn handle(&mut self, batch: Vec<DocCommand>) -> Result<(), String> {
+        self.learn_members(&batch).await;
         let heads_before = self.doc.get_heads();
         for cmd in batch {
             match cmd {
@@ -193,9 +203,91 @@ impl DocActor {
     /// Admins, the owner, or anyone while the document does not exist yet
     /// (creating a document through the protocol makes it yours).
     fn may_read(&self, user: &User) -> bool {
-        user.role == Role::Admin
-            || self.owner == Some(user.id)
-            || (self.owner.is_none() && self.doc.get_heads().is_empty())
+        match self.governance {
+            Some(g) => self
+                .role_of(user)
+                .is_some_and(|role| WritePolicy::may_read(role, g.kind, self.facts(user))),
+            None => {
+                user.role == Role::Admin
+                    || self.owner == Some(user.id)
+                    || (self.owner.is_none() && self.doc.get_heads().is_empty())
+            }
+        }
+    }
+
+    /// A person's role for this document: admins are admins everywhere; for
+    /// others, their role in the engagement (none if they are not a member).
+    fn role_of(&self, user: &User) -> Option<Role> {
+        if user.role == Role::Admin {
+            return Some(Role::Admin);
+        }
+        self.members.get(&user.id).copied().flatten()
+    }
+
+    fn facts(&self, user: &User) -> DocFacts {
+        let g = self.governance;
+        DocFacts {
+            shared_with_government: g.is_some_and(|g| g.shared_with_government),
+            own: self.owner == Some(user.id),
+            submitted: g.is_some_and(|g| g.submitted),
+        }
+    }
+
+    /// Whether this person may write every section the message touches.
+    fn may_write(
+        &self,
+        user: &User,
+        sections: &std::collections::BTreeSet<String>,
+    ) -> Result<(), String> {
+        let Some(g) = self.governance else {
+            // Not yet in an engagement: whoever may read it (owner, admin) writes it.
+            return Ok(());
+        };
+        let Some(role) = self.role_of(user) else {
+            return Err("you are not a member of this document's engagement".into());
+        };
+        for section in sections {
+            WritePolicy::may_write(role, g.kind, &[PathStep::Key(section)], self.facts(user))
+                .map_err(|refusal| refusal.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// For connections new to this document: re-reads how the document is
+    /// governed and the newcomers' engagement roles, so an attachment or a
+    /// membership change made since the document was opened applies to them.
+    async fn learn_members(&mut self, batch: &[DocCommand]) {
+        let newcomers: Vec<&ConnHandle> = batch
+            .iter()
+            .filter_map(|cmd| match cmd {
+                DocCommand::Sync { conn, .. } if !self.peers.contains_key(&conn.id) => Some(conn),
+                _ => None,
+            })
+            .collect();
+        if newcomers.is_empty() {
+            return;
+        }
+        match self.relay.store().governance(self.id).await {
+            Ok(governance) => self.governance = governance,
+            Err(e) => tracing::error!(error = %e, "could not read the document's governance"),
+        }
+        let Some(g) = self.governance else { return };
+        for conn in newcomers {
+            {
+                let user = conn.user.id;
+                if conn.user.role == Role::Admin {
+                    continue;
+                }
+                let role = match self.relay.store().member_role(g.engagement, user).await {
+                    Ok(role) => role,
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not read the engagement's membership");
+                        None
+                    }
+                };
+                self.members.insert(user, role);
+            }
+        }
     }
 
     fn unavailable(&self, conn: &ConnHandle) {
@@ -230,10 +322,15 @@ impl DocActor {
             self.peers.remove(&conn.id);
             return;
         }
-        let actors = match new_change_actors(&self.doc, &message) {
-            Ok(actors) => actors,
+        let incoming = match inspect(&self.doc, &message) {
+            Ok(incoming) => incoming,
             Err(reason) => return self.refuse(&conn, reason),
         };
+        // All of a message or none of it: one forbidden path refuses the rest too.
+        if let Err(reason) = self.may_write(&conn.user, &incoming.sections) {
+            return self.refuse(&conn, reason);
+        }
+        let actors = incoming.actors;
         if !actors.is_empty() {
             match self.relay.bind_actors(&actors, conn.user.id) {
                 Ok(new) => {
@@ -302,10 +399,15 @@ impl DocActor {
 
     fn answer_peers(&mut self) {
         // Someone else may have created the document a peer was waiting for.
-        let owner = self.owner;
-        self.peers.retain(|_, p| {
-            p.conn.user.role == Role::Admin || owner.is_none() || owner == Some(p.conn.user.id)
-        });
+        let unreadable: Vec<ConnId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| !self.may_read(&p.conn.user))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in unreadable {
+            self.peers.remove(&id);
+        }
         let has_content = !self.doc.get_heads().is_empty();
         for peer in self.peers.values_mut() {
             if peer.unavailable {
@@ -369,34 +471,4 @@ impl DocActor {
             }
         }
     }
-}
-
-/// Actors of the changes in `message` that `doc` does not have yet.
-///
-/// A chunk is either one change or a whole saved document; only changes new
-/// to the server count, so re-sending others' changes is not a forgery.
-fn new_change_actors(doc: &Automerge, message: &sync::Message) -> Result<Vec<Vec<u8>>, String> {
-    let mut actors: Vec<Vec<u8>> = Vec::new();
-    let mut note = |change: &Change| {
-        if doc.get_change_by_hash(&change.hash()).is_none() {
-            let actor = change.actor_id().to_bytes().to_vec();
-            if !actors.contains(&actor) {
-                actors.push(actor);
-            }
-        }
-    };
-    for chunk in message.changes.iter() {
-        match Change::from_bytes(chunk.to_vec()) {
-            Ok(change) => note(&change),
-            Err(_) => {
-                let whole = Automerge::load(chunk).map_err(|e| {
-                    format!("a chunk of the sync message is not a change or document: {e}")
-                })?;
-                for change in whole.get_changes(&[]) {
-                    note(&change);
-                }
-            }
-        }
-    }
-    Ok(actors)
 }

@@ -8,6 +8,7 @@
 
 pub mod connection;
 mod document;
+pub mod inspect;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
