@@ -11,6 +11,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use accord_shared::policy::{DocFacts, Role, WritePolicy};
+use accord_shared::DocumentId;
+
 use crate::audit;
 use crate::auth::{AuthError, User, SESSION_TTL};
 use crate::web::AppState;
@@ -69,6 +72,55 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/me", get(me))
         .route("/sync-ticket", post(sync_ticket))
+        .route("/documents/{id}/access", get(document_access))
+}
+
+/// What the signed-in person may do with a document, for the app to show
+/// fields read-only with the same `WritePolicy` the relay enforces.
+/// A document they may not read is a 404, exactly like an unknown one.
+async fn document_access(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let not_found = || AppError::new(StatusCode::NOT_FOUND, "No such document.");
+    let id = DocumentId::parse_url_or_id(&id).map_err(|_| not_found())?;
+    let (owner, governance) = state.store.load_meta(id).await.map_err(AuthError::from)?;
+    let own = owner == Some(user.id);
+    let Some(g) = governance else {
+        // Not in an engagement: its owner (or an admin) writes all of it. A
+        // document not stored yet is a 404 too, so the answer never tells
+        // "hidden" from "missing"; the app then treats it as its own new one.
+        if user.role != Role::Admin && !own {
+            return Err(not_found());
+        }
+        return Ok(Json(json!({ "kind": null, "role": user.role, "own": own })));
+    };
+    let role = if user.role == Role::Admin {
+        Some(Role::Admin)
+    } else {
+        state
+            .store
+            .member_role(g.engagement, user.id)
+            .await
+            .map_err(AuthError::from)?
+    };
+    let facts = DocFacts {
+        shared_with_government: g.shared_with_government,
+        own,
+        submitted: g.submitted,
+    };
+    match role {
+        Some(role) if WritePolicy::may_read(role, g.kind, facts) => Ok(Json(json!({
+            "kind": g.kind.as_str(),
+            "role": role,
+            "engagement": g.engagement.to_string(),
+            "shared_with_government": g.shared_with_government,
+            "submitted": g.submitted,
+            "own": own,
+        }))),
+        _ => Err(not_found()),
+    }
 }
 
 /// The signed-in person, from the session cookie or an `Authorization: Bearer` token.

@@ -285,3 +285,35 @@ async fn a_forbidden_path_inside_an_allowed_change_refuses_all_of_it() {
     );
     assert!(doc.get(ROOT, "context").unwrap().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_app_learns_each_persons_access_and_others_learn_nothing() {
+    use accord_tests::server::http_request;
+    let e = engagement().await;
+    let get = |role: &str, id: &str| {
+        let auth = format!("Bearer {}", e.token(role));
+        http_request(
+            e.server.port,
+            "GET",
+            &format!("/api/documents/{id}/access"),
+            &[("Authorization", &auth)],
+            b"",
+        )
+        .unwrap()
+    };
+    let assessment = e.doc("assessment").to_string();
+    let res = get("government", &assessment);
+    assert_eq!(res.status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&res.body).unwrap();
+    assert_eq!(
+        (v["kind"].as_str(), v["role"].as_str()),
+        (Some("assessment"), Some("government"))
+    );
+    assert_eq!(v["shared_with_government"], true);
+
+    // An NGO gets the same 404 for the assessment as for an id that does not exist.
+    let hidden = get("ngo", &assessment);
+    let unknown = get("ngo", &DocumentId::random().to_string());
+    assert_eq!((hidden.status, unknown.status), (404, 404));
+    assert_eq!(hidden.body, unknown.body);
+}

@@ -268,7 +268,7 @@ impl Store {
     }
 
     /// The document's owner and governance.
-    async fn load_meta(
+    pub async fn load_meta(
         &self,
         doc: DocumentId,
     ) -> Result<(Option<i64>, Option<Governance>), StorageError> {
