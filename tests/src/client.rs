@@ -31,6 +31,8 @@ pub struct Peer {
     pub errors: Vec<String>,
     pub unavailable: Vec<DocumentId>,
     pub ephemeral: Vec<(DocumentId, String, Vec<u8>)>,
+    /// Every message received: its type and document id, as it came off the wire.
+    pub received: Vec<(String, Option<String>)>,
 }
 
 /// A WebSocket without the protocol handshake, for sending arbitrary frames;
@@ -84,6 +86,7 @@ impl Peer {
             errors: Vec::new(),
             unavailable: Vec::new(),
             ephemeral: Vec::new(),
+            received: Vec::new(),
         })
     }
 
@@ -165,6 +168,14 @@ impl Peer {
         let Some(msg) = next_message(&mut self.ws, wait).await? else {
             return Ok(false);
         };
+        let doc = match &msg {
+            Message::Sync { document_id, .. }
+            | Message::Request { document_id, .. }
+            | Message::DocUnavailable { document_id, .. }
+            | Message::Ephemeral { document_id, .. } => Some(document_id.clone()),
+            _ => None,
+        };
+        self.received.push((msg.kind().to_owned(), doc));
         match msg {
             Message::Sync {
                 document_id, data, ..

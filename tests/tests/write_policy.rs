@@ -317,3 +317,54 @@ async fn the_app_learns_each_persons_access_and_others_learn_nothing() {
     assert_eq!((hidden.status, unknown.status), (404, 404));
     assert_eq!(hidden.body, unknown.body);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ngo_connection_never_receives_a_byte_of_the_assessment() {
+    let e = engagement().await;
+    let id = e.doc("assessment");
+    let mut ngo = Peer::connect(&e.server.ws_url(), e.token("ngo"))
+        .await
+        .unwrap();
+    ngo.follow(id);
+    ngo.push(id).await.unwrap();
+    ngo.until("told it is unavailable", |p| p.unavailable.contains(&id))
+        .await
+        .unwrap();
+
+    // The officer edits the assessment and announces presence while the NGO listens.
+    let mut officer = Peer::connect(&e.server.ws_url(), &e.server.token)
+        .await
+        .unwrap();
+    officer.follow(id);
+    officer.push(id).await.unwrap();
+    officer
+        .until("the officer has it", |p| p.text(id, "title").is_some())
+        .await
+        .unwrap();
+    officer
+        .doc(id)
+        .put(ROOT, "context", "Detention conditions in the north")
+        .unwrap();
+    officer.until_acknowledged(id).await.unwrap();
+    let presence = accord_shared::Message::Ephemeral {
+        sender_id: officer.peer_id.clone(),
+        target_id: officer.server_id.clone(),
+        count: 1,
+        session_id: "s".into(),
+        document_id: id.to_string(),
+        data: b"officer is here".to_vec(),
+    };
+    officer.send(&presence).await.unwrap();
+
+    // Let anything that might leak arrive, then look at every frame the NGO got.
+    let _ = ngo.step(std::time::Duration::from_millis(500)).await;
+    let about_it: Vec<_> = ngo
+        .received
+        .iter()
+        .filter(|(_, doc)| doc.as_deref() == Some(id.to_string().as_str()))
+        .collect();
+    assert!(
+        about_it.iter().all(|(kind, _)| kind == "doc-unavailable"),
+        "the NGO received {about_it:?}"
+    );
+}
