@@ -85,6 +85,12 @@ server:
 	@echo "==> Building the server (release)"
 	cargo build --release -p accord-server
 
+## bench: what the write checks cost in relay latency (writes BENCHMARKS.md)
+bench:
+	@echo "==> Building the server and the load generator (release)"
+	cargo build --release -p accord-server -p accord-tests --bin accord-bench
+	ACCORD_BIN=$(CURDIR)/target/release/accord ./target/release/accord-bench
+
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings

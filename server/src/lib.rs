@@ -28,6 +28,8 @@ pub struct Config {
     pub dist_dir: PathBuf,
     pub max_frame_bytes: usize,
     pub seed: bool,
+    /// The write-policy and actor checks; off only to benchmark their cost.
+    pub check_writes: bool,
 }
 
 /// Opens storage, seeds demo data on first start, and serves until SIGINT/SIGTERM.
@@ -45,10 +47,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         None
     };
     let relay = Arc::new(
-        sync::SyncRelay::load(store.clone())
+        sync::SyncRelay::load(store.clone(), config.check_writes)
             .await
             .context("loading actor bindings")?,
     );
+    if !config.check_writes {
+        tracing::warn!(
+            "WRITE CHECKS ARE OFF: any signed-in client may change anything. Benchmarks only."
+        );
+    }
     let app = web::router(web::AppState {
         relay,
         store: store.clone(),

@@ -37,6 +37,9 @@ enum Command {
         /// Do not create the demo engagement on first start.
         #[arg(long)]
         no_seed: bool,
+        /// Benchmarks only: skip the write-policy and actor checks, to measure what they cost.
+        #[arg(long, hide = true)]
+        insecure_skip_write_checks: bool,
     },
     /// Manage accounts.
     User {
@@ -157,6 +160,7 @@ fn main() -> anyhow::Result<()> {
             dist,
             max_frame_bytes,
             no_seed,
+            insecure_skip_write_checks,
         } => {
             let config = Config {
                 addr,
@@ -164,6 +168,7 @@ fn main() -> anyhow::Result<()> {
                 dist_dir: dist,
                 max_frame_bytes,
                 seed: !no_seed,
+                check_writes: !insecure_skip_write_checks,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(accord_server::serve(config))

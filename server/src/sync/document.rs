@@ -315,6 +315,27 @@ impl DocActor {
         self.peers.remove(&conn.id);
     }
 
+    /// Binds the message's new actors to its sender, unless one is someone else's.
+    fn bind_actors(&mut self, conn: &ConnHandle, actors: &[Vec<u8>]) -> Result<(), String> {
+        if actors.is_empty() {
+            return Ok(());
+        }
+        match self.relay.bind_actors(actors, conn.user.id) {
+            Ok(new) => {
+                let user = conn.user.id;
+                self.pending
+                    .new_actors
+                    .extend(new.into_iter().map(|a| (a, user)));
+                Ok(())
+            }
+            Err(foreign) => Err(format!(
+                "a change is signed by actor {}, which belongs to another person; \
+                 a connection may only send its own changes",
+                ActorId::from(foreign.as_slice())
+            )),
+        }
+    }
+
     fn receive(&mut self, conn: ConnHandle, message: sync::Message, request: bool) {
         if !self.may_read(&conn.user) {
             // Exactly what an unknown document gets: no hint that it exists.
@@ -322,36 +343,22 @@ impl DocActor {
             self.peers.remove(&conn.id);
             return;
         }
-        let incoming = match inspect(&self.doc, &message) {
-            Ok(incoming) => incoming,
-            Err(reason) => return self.refuse(&conn, reason),
-        };
-        // All of a message or none of it: one forbidden path refuses the rest too.
-        if let Err(reason) = self.may_write(&conn.user, &incoming.sections) {
-            return self.refuse(&conn, reason);
+        if self.relay.check_writes {
+            let incoming = match inspect(&self.doc, &message) {
+                Ok(incoming) => incoming,
+                Err(reason) => return self.refuse(&conn, reason),
+            };
+            // All of a message or none of it: one forbidden path refuses the rest too.
+            if let Err(reason) = self.may_write(&conn.user, &incoming.sections) {
+                return self.refuse(&conn, reason);
+            }
+            if let Err(reason) = self.bind_actors(&conn, &incoming.actors) {
+                return self.refuse(&conn, reason);
+            }
         }
-        let actors = incoming.actors;
-        if !actors.is_empty() {
-            match self.relay.bind_actors(&actors, conn.user.id) {
-                Ok(new) => {
-                    let user = conn.user.id;
-                    self.pending
-                        .new_actors
-                        .extend(new.into_iter().map(|a| (a, user)));
-                }
-                Err(foreign) => {
-                    let reason = format!(
-                        "a change is signed by actor {}, which belongs to another person; \
-                         a connection may only send its own changes",
-                        ActorId::from(foreign.as_slice())
-                    );
-                    return self.refuse(&conn, reason);
-                }
-            }
-            if self.owner.is_none() && self.doc.get_heads().is_empty() {
-                self.owner = Some(conn.user.id);
-                self.pending.owner = Some(conn.user.id);
-            }
+        if !message.changes.is_empty() && self.owner.is_none() && self.doc.get_heads().is_empty() {
+            self.owner = Some(conn.user.id);
+            self.pending.owner = Some(conn.user.id);
         }
         let id = conn.id;
         let peer = self.peers.entry(id).or_insert_with(|| Peer {

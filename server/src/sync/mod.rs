@@ -80,6 +80,8 @@ pub struct SyncRelay {
     /// Actor id → the person it is bound to. The first change from an actor
     /// binds it; kept whole in memory so checking is one lookup per change.
     actors: Mutex<HashMap<Vec<u8>, i64>>,
+    /// False only when benchmarking the checks' cost.
+    pub(crate) check_writes: bool,
 }
 
 /// Commands queued for one document before its actor applies backpressure.
@@ -87,7 +89,7 @@ const DOC_QUEUE: usize = 4096;
 
 impl SyncRelay {
     /// Starts the relay with the actor bindings already on disk.
-    pub async fn load(store: Store) -> Result<Self, StorageError> {
+    pub async fn load(store: Store, check_writes: bool) -> Result<Self, StorageError> {
         let actors = store.actor_bindings().await?.into_iter().collect();
         Ok(Self {
             store,
@@ -95,6 +97,7 @@ impl SyncRelay {
             docs: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
             actors: Mutex::new(actors),
+            check_writes,
         })
     }
 
