@@ -73,6 +73,107 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/sync-ticket", post(sync_ticket))
         .route("/documents/{id}/access", get(document_access))
+        .route("/admin/users", get(admin_users))
+        .route("/admin/members", get(admin_members).post(admin_add_member))
+}
+
+/// The signed-in person, if they are an admin.
+pub struct Admin(pub User);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        if user.role == Role::Admin {
+            Ok(Admin(user))
+        } else {
+            Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                "Only an administrator can do this.",
+            ))
+        }
+    }
+}
+
+async fn admin_users(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let users = state.accounts.list_users().await?;
+    Ok(Json(json!(users
+        .iter()
+        .map(
+            |u| json!({ "email": u.email, "name": u.name, "role": u.role, "disabled": u.disabled })
+        )
+        .collect::<Vec<_>>())))
+}
+
+#[derive(Deserialize)]
+struct EngagementQuery {
+    engagement: String,
+}
+
+async fn admin_members(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    axum::extract::Query(q): axum::extract::Query<EngagementQuery>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let engagement = DocumentId::parse_url_or_id(&q.engagement)
+        .map_err(|e| AppError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let members = state
+        .store
+        .members(engagement)
+        .await
+        .map_err(AuthError::from)?;
+    Ok(Json(json!(members
+        .into_iter()
+        .map(|(email, name, role)| json!({ "email": email, "name": name, "role": role }))
+        .collect::<Vec<_>>())))
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    engagement: String,
+    email: String,
+    role: String,
+}
+
+/// Adds a person to an engagement (or changes their role); audited.
+async fn admin_add_member(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Json(form): Json<MemberForm>,
+) -> Result<StatusCode, AppError> {
+    let bad = |m: String| AppError::new(StatusCode::BAD_REQUEST, m);
+    let engagement =
+        DocumentId::parse_url_or_id(&form.engagement).map_err(|e| bad(e.to_string()))?;
+    let role: Role = form
+        .role
+        .parse()
+        .map_err(|e: accord_shared::policy::UnknownRole| bad(e.to_string()))?;
+    let user = state
+        .accounts
+        .user_by_email(&form.email)
+        .await?
+        .ok_or_else(|| bad(format!("No account has the email {}.", form.email.trim())))?;
+    state
+        .store
+        .add_member(engagement, user.id, role)
+        .await
+        .map_err(AuthError::from)?;
+    audit::record(
+        &state.store,
+        "member_added",
+        &admin.email,
+        &format!("{} as {role} in {engagement}", user.email),
+    )
+    .await
+    .map_err(AuthError::from)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// What the signed-in person may do with a document, for the app to show

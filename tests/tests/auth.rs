@@ -183,3 +183,79 @@ fn the_admin_lists_accounts_and_refuses_unknown_roles() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown role"));
 }
+
+#[test]
+fn only_an_admin_manages_membership_and_it_is_audited() {
+    let server = TestServer::start(&[]);
+    server.add_user("admin@accord.test", "Admin", "admin", "an admin passphrase");
+    server.add_user(
+        "gov@accord.test",
+        "Kodjo",
+        "government",
+        "a government passphrase",
+    );
+    let admin = format!("Bearer {}", server.create_token("admin@accord.test"));
+    let officer = format!("Bearer {}", server.token);
+    let engagement = accord_shared::DocumentId::random().to_string();
+    let body =
+        json!({ "engagement": engagement, "email": "gov@accord.test", "role": "government" })
+            .to_string();
+
+    let refused = http_request(
+        server.port,
+        "POST",
+        "/api/admin/members",
+        &[("Authorization", &officer)],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(refused.status, 403);
+    let added = http_request(
+        server.port,
+        "POST",
+        "/api/admin/members",
+        &[("Authorization", &admin)],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(
+        added.status,
+        204,
+        "{}",
+        String::from_utf8_lossy(&added.body)
+    );
+
+    let list = http_request(
+        server.port,
+        "GET",
+        &format!("/api/admin/members?engagement={engagement}"),
+        &[("Authorization", &admin)],
+        b"",
+    )
+    .unwrap();
+    let members: serde_json::Value = serde_json::from_slice(&list.body).unwrap();
+    assert_eq!(
+        members,
+        json!([{ "email": "gov@accord.test", "name": "Kodjo", "role": "government" }])
+    );
+
+    let bad =
+        json!({ "engagement": engagement, "email": "gov@accord.test", "role": "king" }).to_string();
+    let res = http_request(
+        server.port,
+        "POST",
+        "/api/admin/members",
+        &[("Authorization", &admin)],
+        bad.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(res.status, 400);
+    assert!(String::from_utf8_lossy(&res.body).contains("unknown role"));
+
+    let out = server.admin(&["audit", "--since", "1h"]).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        log.contains("member_added\tadmin@accord.test\tgov@accord.test as government"),
+        "{log}"
+    );
+}

@@ -341,6 +341,24 @@ impl Store {
         .map(|_| ())
     }
 
+    /// An engagement's members: (email, name, role), by name.
+    pub async fn members(
+        &self,
+        engagement: DocumentId,
+    ) -> Result<Vec<(String, String, String)>, StorageError> {
+        self.read(move |db| {
+            let mut stmt = db.prepare(
+                "SELECT u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+                 WHERE m.engagement = ?1 ORDER BY u.name",
+            )?;
+            let rows = stmt.query_map([engagement.as_bytes().as_slice()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
     /// A person's role in an engagement, if they are a member.
     pub async fn member_role(
         &self,
