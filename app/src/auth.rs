@@ -46,7 +46,11 @@ struct Credentials<'a> {
     password: &'a str,
 }
 
-async fn request(method: &str, path: &str, body: Option<String>) -> Result<Response, ApiError> {
+pub(crate) async fn request(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<Response, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Network)?;
     let init = RequestInit::new();
     init.set_method(method);
@@ -67,7 +71,7 @@ async fn request(method: &str, path: &str, body: Option<String>) -> Result<Respo
         .map_err(|_| ApiError::Network)
 }
 
-async fn json(response: &Response) -> Option<JsValue> {
+pub(crate) async fn json(response: &Response) -> Option<JsValue> {
     JsFuture::from(response.json().ok()?).await.ok()
 }
 
@@ -125,7 +129,7 @@ pub async fn logout() -> Result<(), ApiError> {
     }
 }
 
-fn storage() -> Option<web_sys::Storage> {
+pub(crate) fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 

@@ -2,6 +2,7 @@
 //! documents as Automerge CRDTs on the device (IndexedDB) and syncs them with
 //! the server over the automerge-repo WebSocket protocol.
 
+mod access;
 mod auth;
 mod draft;
 mod store;

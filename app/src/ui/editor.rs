@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use accord_shared::schema::{SUMMARY, TITLE};
+use accord_shared::schema::{ITEMS, SUMMARY, TITLE};
 use accord_shared::DocumentId;
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
@@ -11,7 +11,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::text_field::TextField;
-use super::{use_client, ClientStore};
+use super::{kind_label, read_only_text, role_label, use_client, ClientStore};
+use crate::access::{self, DocAccess};
 use crate::draft::{
     persist, Availability, Draft, DraftHandle, DraftView, FieldPath, ItemRow, Person,
 };
@@ -27,6 +28,20 @@ pub struct EditorContext {
     pub draft: DraftStore,
     pub client: ClientStore,
     pub view: DraftView,
+    /// The person's rights here; `None`: no restrictions known.
+    pub access: RwSignal<Option<DocAccess>>,
+}
+
+/// Why the top-level field `key` is read-only, translated; `None` if writable.
+pub fn read_only_reason(key: &'static str) -> Signal<Option<String>> {
+    let i18n = use_i18n();
+    let EditorContext { access, .. } = expect_context::<EditorContext>();
+    Signal::derive(move || {
+        access
+            .get()
+            .and_then(|a| a.read_only(key))
+            .map(|why| read_only_text(i18n, why))
+    })
 }
 
 /// How often presence is re-announced and stale entries dropped.
@@ -63,10 +78,13 @@ fn Editor(id: DocumentId) -> impl IntoView {
     let view_signals = DraftView::new();
     let handle: DraftHandle = Rc::new(RefCell::new(Draft::new(id, view_signals)));
     let draft: DraftStore = StoredValue::new_local(handle.clone());
+    // The last answer on this device first, so read-only holds offline.
+    let access = RwSignal::new(access::remembered(id));
     provide_context(EditorContext {
         draft,
         client,
         view: view_signals,
+        access,
     });
 
     // The device's copy first, so the document shows offline; then sync.
@@ -124,6 +142,23 @@ fn Editor(id: DocumentId) -> impl IntoView {
 
     let availability = view_signals.availability;
     let connection = client.with_value(|c| c.status()).connection;
+
+    // Ask the server on opening and again whenever the link comes back.
+    Effect::new(move |_| {
+        if connection.get() != Connection::Connected && access.get_untracked().is_some() {
+            // Offline: what was remembered stands.
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            // No answer (offline, server error): keep what is known.
+            let Ok(answer) = access::fetch(id).await else {
+                return;
+            };
+            if alive.try_get_value() == Some(true) && access.try_get_untracked() != Some(answer) {
+                access.set(answer);
+            }
+        });
+    });
     view! {
         <div class="page editor">
             <nav class="breadcrumbs">
@@ -163,7 +198,9 @@ fn DraftForm(id: DocumentId) -> impl IntoView {
         draft,
         client,
         view,
+        access,
     } = expect_context::<EditorContext>();
+    let items_read_only = read_only_reason(ITEMS);
     let heading = move || {
         let title = view.title.get();
         if title.trim().is_empty() {
@@ -173,6 +210,9 @@ fn DraftForm(id: DocumentId) -> impl IntoView {
         }
     };
     let add_item = move |_| {
+        if items_read_only.get_untracked().is_some() {
+            return;
+        }
         let handle = draft.get_value();
         let result = handle.borrow_mut().add_item();
         match result {
@@ -192,6 +232,7 @@ fn DraftForm(id: DocumentId) -> impl IntoView {
     let share = id.to_url();
     view! {
         <h1 class="visually-hidden">{heading}</h1>
+        {move || access.get().map(|a| view! { <p class="doc-access">{doc_access_line(i18n, a)}</p> })}
         <People />
         <form class="card draft" on:submit=|ev| ev.prevent_default()>
             <TextField
@@ -200,6 +241,7 @@ fn DraftForm(id: DocumentId) -> impl IntoView {
                 path=FieldPath::Root(TITLE)
                 value=view.title
                 presence_key=TITLE.to_string()
+                read_only=read_only_reason(TITLE)
             />
             <TextField
                 dom_id="field-summary".to_string()
@@ -207,11 +249,15 @@ fn DraftForm(id: DocumentId) -> impl IntoView {
                 path=FieldPath::Root(SUMMARY)
                 value=view.summary
                 presence_key=SUMMARY.to_string()
+                read_only=read_only_reason(SUMMARY)
                 multiline=true
                 rows=6
             />
             <section class="items" aria-labelledby="items-heading">
                 <h2 id="items-heading">{t!(i18n, items_heading)}</h2>
+                {move || items_read_only.get().map(|reason| view! {
+                    <p id=ITEMS_NOTE_ID class="field__note">{reason}</p>
+                })}
                 <ol class="items__list">
                     <For each=move || view.items.get() key=|row| row.key.clone() let:row>
                         <ItemEditor row />
@@ -220,9 +266,11 @@ fn DraftForm(id: DocumentId) -> impl IntoView {
                 {move || view.items.with(|i| i.is_empty()).then(|| view! {
                     <p class="muted">{t!(i18n, no_items)}</p>
                 })}
-                <button type="button" class="button" on:click=add_item>
-                    {t!(i18n, add_item)}
-                </button>
+                {move || items_read_only.with(|r| r.is_none()).then(|| view! {
+                    <button type="button" class="button" on:click=add_item>
+                        {t!(i18n, add_item)}
+                    </button>
+                })}
             </section>
         </form>
         <div class="card share">
@@ -233,6 +281,26 @@ fn DraftForm(id: DocumentId) -> impl IntoView {
                 }
             } />
         </div>
+    }
+}
+
+/// The note under "Items" when the items are read-only; every item points at it.
+const ITEMS_NOTE_ID: &str = "items-read-only";
+
+/// "Needs assessment · You: Government counterpart (read-only)".
+fn doc_access_line(i18n: I18nContext<Locale>, access: DocAccess) -> String {
+    let role = role_label(i18n, access.role.as_str());
+    let read_only = [TITLE, SUMMARY, ITEMS]
+        .iter()
+        .all(|key| access.read_only(key).is_some());
+    let you = if read_only {
+        fill(t_string!(i18n, doc_you_read_only), &[("role", role)])
+    } else {
+        fill(t_string!(i18n, doc_you), &[("role", role)])
+    };
+    match access.kind {
+        Some(kind) => format!("{} · {you}", kind_label(i18n, kind)),
+        None => you,
     }
 }
 
@@ -264,7 +332,9 @@ fn ItemEditor(row: ItemRow) -> impl IntoView {
         draft,
         client,
         view,
+        ..
     } = expect_context::<EditorContext>();
+    let read_only = read_only_reason(ITEMS);
     let key = row.key.clone();
     let number = Memo::new(move |_| {
         view.items
@@ -274,6 +344,9 @@ fn ItemEditor(row: ItemRow) -> impl IntoView {
     });
     let item_id = StoredValue::new(row.id.clone());
     let remove = move |_| {
+        if read_only.get_untracked().is_some() {
+            return;
+        }
         let handle = draft.get_value();
         let result = item_id.with_value(|id| handle.borrow_mut().remove_item(id));
         match result {
@@ -295,11 +368,15 @@ fn ItemEditor(row: ItemRow) -> impl IntoView {
                 path=FieldPath::Item(row.id)
                 value=row.text
                 presence_key=Signal::derive(move || format!("items/{}", number.get() - 1))
+                read_only
+                note_id=ITEMS_NOTE_ID.to_string()
                 multiline=true
             />
-            <button type="button" class="button button--quiet" on:click=remove>
-                {move || fill(t_string!(i18n, remove_item), &[("n", number.get().to_string())])}
-            </button>
+            {move || read_only.with(|r| r.is_none()).then(|| view! {
+                <button type="button" class="button button--quiet" on:click=remove>
+                    {move || fill(t_string!(i18n, remove_item), &[("n", number.get().to_string())])}
+                </button>
+            })}
         </li>
     }
 }

@@ -231,3 +231,39 @@ pub fn role_label(i18n: I18nContext<Locale>, role: &str) -> String {
         Err(_) => role.to_string(),
     }
 }
+
+/// A document kind as people read it ("Needs assessment").
+pub fn kind_label(i18n: I18nContext<Locale>, kind: accord_shared::policy::DocKind) -> String {
+    use accord_shared::policy::DocKind;
+    match kind {
+        DocKind::Engagement => t_string!(i18n, kind_engagement).to_string(),
+        DocKind::Request => t_string!(i18n, kind_request).to_string(),
+        DocKind::Assessment => t_string!(i18n, kind_assessment).to_string(),
+        DocKind::Programme => t_string!(i18n, kind_programme).to_string(),
+        DocKind::Evaluation => t_string!(i18n, kind_evaluation).to_string(),
+        DocKind::Submission => t_string!(i18n, kind_submission).to_string(),
+    }
+}
+
+/// Why a field is read-only, in the person's words.
+pub fn read_only_text(i18n: I18nContext<Locale>, why: crate::access::WhyReadOnly) -> String {
+    use crate::access::WhyReadOnly;
+    use accord_shared::policy::Section;
+    match why {
+        WhyReadOnly::Submitted => t_string!(i18n, read_only_submitted).to_string(),
+        WhyReadOnly::NoAccess(_) => t_string!(i18n, read_only_no_access).to_string(),
+        WhyReadOnly::ForRole(section) => match section {
+            Section::EngagementHeader => t_string!(i18n, read_only_engagement_header).to_string(),
+            Section::Request => t_string!(i18n, read_only_request).to_string(),
+            Section::Assessment => t_string!(i18n, read_only_assessment).to_string(),
+            Section::ConsultationsRegister => {
+                t_string!(i18n, read_only_consultations_register).to_string()
+            }
+            Section::Submission => t_string!(i18n, read_only_submission).to_string(),
+            Section::Programme => t_string!(i18n, read_only_programme).to_string(),
+            Section::Evaluations => t_string!(i18n, read_only_evaluations).to_string(),
+            Section::Comments => t_string!(i18n, read_only_comments).to_string(),
+            Section::Approvals => t_string!(i18n, read_only_approvals).to_string(),
+        },
+    }
+}

@@ -27,6 +27,13 @@ pub fn TextField(
     /// Visible lines of a multi-line field.
     #[prop(default = 3)]
     rows: u32,
+    /// Why the person may not write this field, in their words; `None` if they may.
+    #[prop(into)]
+    read_only: Signal<Option<String>>,
+    /// The id of a read-only note shown elsewhere (one for a whole list);
+    /// without it the field shows its own under the label.
+    #[prop(optional)]
+    note_id: Option<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let EditorContext { draft, client, .. } = expect_context::<EditorContext>();
@@ -55,6 +62,11 @@ pub fn TextField(
 
     let on_input = move |ev: leptos::ev::Event| {
         let Some(el) = event_element(&ev) else { return };
+        if read_only.get_untracked().is_some() {
+            // Not theirs to write: the document stays as it is, and so does the field.
+            set_value(&el, &value.get_untracked());
+            return;
+        }
         let Some(new) = get_value(&el) else { return };
         let handle: DraftHandle = draft.get_value();
         let result = path.with_value(|p| handle.borrow_mut().apply_input(p, &new));
@@ -84,7 +96,12 @@ pub fn TextField(
         if let Some(el) = event_element(&ev) {
             capture(&el);
         }
-        announce(draft, client, Some(presence_key.get_untracked()));
+        // Reading a read-only field is not editing it.
+        let field = read_only
+            .get_untracked()
+            .is_none()
+            .then(|| presence_key.get_untracked());
+        announce(draft, client, field);
     };
     let on_blur = move |_: leptos::ev::FocusEvent| announce(draft, client, None);
 
@@ -118,11 +135,23 @@ pub fn TextField(
         }
     });
 
+    let own_note = note_id.is_none();
+    let note_id = note_id.unwrap_or_else(|| format!("{dom_id}-note"));
+    let described_by = {
+        let note_id = note_id.clone();
+        move || read_only.with(|r| r.is_some()).then(|| note_id.clone())
+    };
+    let is_read_only = move || read_only.with(|r| r.is_some());
+    let aria_read_only = move || read_only.with(|r| r.is_some()).then_some("true");
     let field = if multiline {
         view! {
             <textarea
                 id=dom_id.clone()
                 rows=rows
+                readonly=is_read_only
+                aria-readonly=aria_read_only
+                aria-describedby=described_by.clone()
+                title=move || read_only.get()
                 on:input=on_input
                 on:select=move |ev| on_caret(&ev)
                 on:keyup=move |ev| on_caret(&ev)
@@ -137,6 +166,10 @@ pub fn TextField(
             <input
                 id=dom_id.clone()
                 type="text"
+                readonly=is_read_only
+                aria-readonly=aria_read_only
+                aria-describedby=described_by.clone()
+                title=move || read_only.get()
                 on:input=on_input
                 on:select=move |ev| on_caret(&ev)
                 on:keyup=move |ev| on_caret(&ev)
@@ -150,6 +183,9 @@ pub fn TextField(
     view! {
         <div class="field">
             <label for=dom_id>{label}</label>
+            {move || own_note.then(|| read_only.get()).flatten().map(|reason| view! {
+                <p id=note_id.clone() class="field__note">{reason}</p>
+            })}
             {field}
         </div>
     }
