@@ -14,6 +14,22 @@ async fn new_document(server: &TestServer, a: &Browser) -> Result<String> {
     Ok(a.client.current_url().await?.to_string())
 }
 
+/// Two signed-in browsers on one new document, both online.
+async fn two_people_on_a_new_document(
+    server: &TestServer,
+    driver: &Driver,
+) -> Result<(Browser, Browser, String)> {
+    let a = driver.session().await?;
+    let b = driver.session().await?;
+    let url = new_document(server, &a).await?;
+    b.sign_in(server).await?;
+    b.goto(&url).await?;
+    b.until_value("Title", "Untitled programme").await?;
+    a.until_status("Online", |s| s == "Online").await?;
+    b.until_status("Online", |s| s == "Online").await?;
+    Ok((a, b, url))
+}
+
 async fn type_into(b: &Browser, field: &str, text: &str) -> Result<()> {
     b.by_role("textbox", field).await?.send_keys(text).await?;
     Ok(())
@@ -23,14 +39,7 @@ async fn type_into(b: &Browser, field: &str, text: &str) -> Result<()> {
 async fn text_typed_in_one_browser_appears_in_the_other_within_a_second() -> Result<()> {
     let server = TestServer::start(&[]);
     let driver = Driver::start()?;
-    let a = driver.session().await?;
-    let b = driver.session().await?;
-    let url = new_document(&server, &a).await?;
-    b.sign_in(&server).await?;
-    b.goto(&url).await?;
-    b.until_value("Title", "Untitled programme").await?;
-    a.until_status("Online", |s| s == "Online").await?;
-    b.until_status("Online", |s| s == "Online").await?;
+    let (a, b, _url) = two_people_on_a_new_document(&server, &driver).await?;
 
     let mut latencies = Vec::new();
     let mut expected = "Untitled programme".to_owned();
@@ -56,14 +65,7 @@ async fn text_typed_in_one_browser_appears_in_the_other_within_a_second() -> Res
 async fn concurrent_typing_in_the_same_field_converges() -> Result<()> {
     let server = TestServer::start(&[]);
     let driver = Driver::start()?;
-    let a = driver.session().await?;
-    let b = driver.session().await?;
-    let url = new_document(&server, &a).await?;
-    b.sign_in(&server).await?;
-    b.goto(&url).await?;
-    b.until_value("Title", "Untitled programme").await?;
-    a.until_status("Online", |s| s == "Online").await?;
-    b.until_status("Online", |s| s == "Online").await?;
+    let (a, b, _url) = two_people_on_a_new_document(&server, &driver).await?;
 
     let (ra, rb) = tokio::join!(
         type_into(&a, "Summary", "alpha alpha alpha "),
