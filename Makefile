@@ -88,7 +88,8 @@ server:
 ## bench: what the write checks cost in relay latency (writes BENCHMARKS.md)
 bench:
 	@echo "==> Building the server and the load generator (release)"
-	cargo build --release -p accord-server -p accord-tests --bin accord-bench
+	cargo build --release -p accord-server
+	cargo build --release -p accord-tests --bin accord-bench
 	ACCORD_BIN=$(CURDIR)/target/release/accord ./target/release/accord-bench
 
 lint:
