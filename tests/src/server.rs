@@ -99,6 +99,16 @@ impl TestServer {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Runs an admin command and insists that it succeeds.
+    pub fn run_admin(&self, args: &[&str]) {
+        let out = self.admin(args).output().expect("running accord");
+        assert!(
+            out.status.success(),
+            "accord {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// An admin command against this server's data directory.
     pub fn admin(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(accord_bin());

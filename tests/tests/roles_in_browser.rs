@@ -11,15 +11,6 @@ use automerge::{ObjType, ROOT};
 const GOV_EMAIL: &str = "focal.point@gov.test";
 const GOV_PASSWORD: &str = "government passphrase";
 
-fn run(server: &TestServer, args: &[&str]) {
-    let out = server.admin(args).output().expect("running accord");
-    assert!(
-        out.status.success(),
-        "accord {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_government_counterpart_reads_the_assessment_that_a_field_officer_edits() -> Result<()> {
     let server = TestServer::start(&[]);
@@ -36,59 +27,47 @@ async fn a_government_counterpart_reads_the_assessment_that_a_field_officer_edit
     }
     let (engagement, assessment) = (&ids[0], &ids[1]);
     server.add_user(GOV_EMAIL, "Kodjo Mensah", "government", GOV_PASSWORD);
-    run(
-        &server,
-        &[
-            "doc",
-            "attach",
-            "--doc",
-            engagement,
-            "--engagement",
-            engagement,
-            "--kind",
-            "engagement",
-        ],
-    );
-    run(
-        &server,
-        &[
-            "doc",
-            "attach",
-            "--doc",
-            assessment,
-            "--engagement",
-            engagement,
-            "--kind",
-            "assessment",
-        ],
-    );
-    run(&server, &["doc", "share", "--doc", assessment]);
-    run(
-        &server,
-        &[
-            "member",
-            "add",
-            "--engagement",
-            engagement,
-            "--email",
-            OFFICER_EMAIL,
-            "--role",
-            "field_officer",
-        ],
-    );
-    run(
-        &server,
-        &[
-            "member",
-            "add",
-            "--engagement",
-            engagement,
-            "--email",
-            GOV_EMAIL,
-            "--role",
-            "government",
-        ],
-    );
+    server.run_admin(&[
+        "doc",
+        "attach",
+        "--doc",
+        engagement,
+        "--engagement",
+        engagement,
+        "--kind",
+        "engagement",
+    ]);
+    server.run_admin(&[
+        "doc",
+        "attach",
+        "--doc",
+        assessment,
+        "--engagement",
+        engagement,
+        "--kind",
+        "assessment",
+    ]);
+    server.run_admin(&["doc", "share", "--doc", assessment]);
+    server.run_admin(&[
+        "member",
+        "add",
+        "--engagement",
+        engagement,
+        "--email",
+        OFFICER_EMAIL,
+        "--role",
+        "field_officer",
+    ]);
+    server.run_admin(&[
+        "member",
+        "add",
+        "--engagement",
+        engagement,
+        "--email",
+        GOV_EMAIL,
+        "--role",
+        "government",
+    ]);
     drop(officer);
 
     let driver = Driver::start()?;

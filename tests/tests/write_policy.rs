@@ -46,15 +46,6 @@ impl Engagement {
     }
 }
 
-fn run(server: &TestServer, args: &[&str]) {
-    let out = server.admin(args).output().expect("running accord");
-    assert!(
-        out.status.success(),
-        "accord {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// An engagement with one document per kind (an assessment both shared with
 /// the Government and not), and a member of every role.
 async fn engagement() -> Engagement {
@@ -85,54 +76,45 @@ async fn engagement() -> Engagement {
         } else {
             name
         };
-        run(
-            &server,
-            &[
-                "doc",
-                "attach",
-                "--doc",
-                &id.to_string(),
-                "--engagement",
-                &eng,
-                "--kind",
-                kind,
-            ],
-        );
+        server.run_admin(&[
+            "doc",
+            "attach",
+            "--doc",
+            &id.to_string(),
+            "--engagement",
+            &eng,
+            "--kind",
+            kind,
+        ]);
     }
     for name in ["assessment", "programme"] {
         let id = docs.iter().find(|(n, _)| *n == name).unwrap().1.to_string();
-        run(&server, &["doc", "share", "--doc", &id]);
+        server.run_admin(&["doc", "share", "--doc", &id]);
     }
     let mut tokens = vec![("field_officer", server.token.clone())];
-    run(
-        &server,
-        &[
+    server.run_admin(&[
+        "member",
+        "add",
+        "--engagement",
+        &eng,
+        "--email",
+        accord_tests::server::OFFICER_EMAIL,
+        "--role",
+        "field_officer",
+    ]);
+    for role in ["government", "ngo", "individual", "hq_reviewer"] {
+        let email = format!("{role}@accord.test");
+        server.add_user(&email, role, role, PASSWORD);
+        server.run_admin(&[
             "member",
             "add",
             "--engagement",
             &eng,
             "--email",
-            accord_tests::server::OFFICER_EMAIL,
+            &email,
             "--role",
-            "field_officer",
-        ],
-    );
-    for role in ["government", "ngo", "individual", "hq_reviewer"] {
-        let email = format!("{role}@accord.test");
-        server.add_user(&email, role, role, PASSWORD);
-        run(
-            &server,
-            &[
-                "member",
-                "add",
-                "--engagement",
-                &eng,
-                "--email",
-                &email,
-                "--role",
-                role,
-            ],
-        );
+            role,
+        ]);
         tokens.push((role, server.create_token(&email)));
     }
     Engagement {
