@@ -6,6 +6,7 @@
 //! for both wasm32 and native targets.
 
 pub mod doc_id;
+pub mod docs;
 pub mod limits;
 pub mod policy;
 pub mod presence;

@@ -77,16 +77,25 @@ pub enum DocKind {
     Programme,
     Evaluation,
     Submission,
+    /// The consultations register of an engagement.
+    Consultations,
+    /// Who the confidential consultation parties are.
+    Parties,
+    /// Themes, groups and SDG targets (one for the whole server).
+    Taxonomy,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 6] = [
+    pub const ALL: [DocKind; 9] = [
         DocKind::Engagement,
         DocKind::Request,
         DocKind::Assessment,
         DocKind::Programme,
         DocKind::Evaluation,
         DocKind::Submission,
+        DocKind::Consultations,
+        DocKind::Parties,
+        DocKind::Taxonomy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,6 +106,9 @@ impl DocKind {
             DocKind::Programme => "programme",
             DocKind::Evaluation => "evaluation",
             DocKind::Submission => "submission",
+            DocKind::Consultations => "consultations",
+            DocKind::Parties => "parties",
+            DocKind::Taxonomy => "taxonomy",
         }
     }
 }
@@ -107,7 +119,7 @@ impl FromStr for DocKind {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         DocKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
             format!(
-                "unknown document kind {:?}; kinds are engagement, request, assessment, programme, evaluation, submission",
+                "unknown document kind {:?}; kinds are engagement, request, assessment, consultations, parties, programme, evaluation, submission, taxonomy",
                 s.chars().take(40).collect::<String>()
             )
         })
@@ -121,11 +133,14 @@ pub enum Section {
     Request,
     Assessment,
     ConsultationsRegister,
+    /// Names and contacts of confidential consultation parties.
+    ConfidentialParties,
     Submission,
     Programme,
     Evaluations,
     Comments,
     Approvals,
+    Taxonomy,
 }
 
 /// What a role may do with a section.
@@ -146,6 +161,8 @@ pub struct DocFacts {
     pub own: bool,
     /// A submission that has been submitted is read-only for everyone.
     pub submitted: bool,
+    /// The person has been granted the identities of confidential parties.
+    pub parties_granted: bool,
 }
 
 /// One step of a path into a document.
@@ -191,6 +208,9 @@ impl WritePolicy {
             DocKind::Programme => Section::Programme,
             DocKind::Evaluation => Section::Evaluations,
             DocKind::Submission => Section::Submission,
+            DocKind::Consultations => Section::ConsultationsRegister,
+            DocKind::Parties => Section::ConfidentialParties,
+            DocKind::Taxonomy => Section::Taxonomy,
         }
     }
 
@@ -217,6 +237,12 @@ impl WritePolicy {
 
             (S::ConsultationsRegister, FieldOfficer) => Write,
             (S::ConsultationsRegister, HqReviewer) => Read,
+
+            (S::ConfidentialParties, FieldOfficer) => Write,
+            (S::ConfidentialParties, HqReviewer) if facts.parties_granted => Read,
+
+            // Everyone signed in reads the vocabularies; admins (above) edit them.
+            (S::Taxonomy, _) => Read,
 
             (S::Submission, Government | Ngo | Individual) if facts.own => Write,
             (S::Submission, HqReviewer) => Read,
@@ -288,6 +314,8 @@ impl Section {
             Section::Evaluations => "evaluations and follow-up plan",
             Section::Comments => "comments",
             Section::Approvals => "approvals",
+            Section::ConfidentialParties => "identities of confidential consultation parties",
+            Section::Taxonomy => "themes, groups and SDG targets",
         }
     }
 }
