@@ -75,7 +75,7 @@ record!(
 );
 
 record!(
-    /// The documents of the engagement, as `automerge:` document ids.
+    /// The documents of the engagement, as bs58check document ids (no `automerge:` prefix).
     pub struct DocumentLinks {
         pub request: String,
         pub assessment: String,
