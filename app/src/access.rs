@@ -63,6 +63,8 @@ struct Body {
     submitted: bool,
     #[serde(default)]
     own: bool,
+    #[serde(default)]
+    parties_granted: bool,
 }
 
 impl Body {
@@ -80,6 +82,7 @@ impl Body {
                 shared_with_government: self.shared_with_government,
                 own: self.own,
                 submitted: self.submitted,
+                parties_granted: self.parties_granted,
             },
         })
     }

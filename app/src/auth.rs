@@ -2,6 +2,7 @@
 //! cookie the app never sees), and the last signed-in identity remembered in
 //! localStorage so Accord still opens offline.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -75,7 +76,8 @@ pub(crate) async fn json(response: &Response) -> Option<JsValue> {
     JsFuture::from(response.json().ok()?).await.ok()
 }
 
-async fn refused(response: &Response) -> ApiError {
+/// A refusal (non-2xx) with the server's `{"error": "..."}` message, if any.
+pub(crate) async fn refused(response: &Response) -> ApiError {
     let message = match json(response).await {
         Some(value) => serde_wasm_bindgen::from_value::<ErrorBody>(value)
             .ok()
@@ -89,16 +91,25 @@ async fn refused(response: &Response) -> ApiError {
     }
 }
 
-async fn read_me(response: &Response) -> Result<Me, ApiError> {
+/// The JSON body of a 2xx as `T`.
+pub(crate) async fn read<T: DeserializeOwned>(response: &Response) -> Result<T, ApiError> {
     let value = json(response).await.ok_or(ApiError::Unreadable)?;
     serde_wasm_bindgen::from_value(value).map_err(|_| ApiError::Unreadable)
+}
+
+/// `value` as JSON text, for a request body.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Option<String> {
+    serde_wasm_bindgen::to_value(value)
+        .ok()
+        .and_then(|v| js_sys::JSON::stringify(&v).ok())
+        .and_then(|s| s.as_string())
 }
 
 /// `GET /api/me`: `Ok(Some)` signed in, `Ok(None)` not signed in (401).
 pub async fn fetch_me() -> Result<Option<Me>, ApiError> {
     let response = request("GET", "/api/me", None).await?;
     match response.status() {
-        200..=299 => read_me(&response).await.map(Some),
+        200..=299 => read::<Me>(&response).await.map(Some),
         401 => Ok(None),
         _ => Err(refused(&response).await),
     }
@@ -106,14 +117,10 @@ pub async fn fetch_me() -> Result<Option<Me>, ApiError> {
 
 /// `POST /api/login`; on success the server has set the session cookie.
 pub async fn login(email: &str, password: &str) -> Result<Me, ApiError> {
-    let body = serde_wasm_bindgen::to_value(&Credentials { email, password })
-        .ok()
-        .and_then(|v| js_sys::JSON::stringify(&v).ok())
-        .and_then(|s| s.as_string())
-        .ok_or(ApiError::Unreadable)?;
+    let body = to_json(&Credentials { email, password }).ok_or(ApiError::Unreadable)?;
     let response = request("POST", "/api/login", Some(body)).await?;
     if response.ok() {
-        read_me(&response).await
+        read::<Me>(&response).await
     } else {
         Err(refused(&response).await)
     }
@@ -135,11 +142,7 @@ pub(crate) fn storage() -> Option<web_sys::Storage> {
 
 /// Keeps who is signed in, for opening Accord offline.
 pub fn remember(me: &Me) {
-    let text = serde_wasm_bindgen::to_value(me)
-        .ok()
-        .and_then(|v| js_sys::JSON::stringify(&v).ok())
-        .and_then(|s| s.as_string());
-    if let (Some(storage), Some(text)) = (storage(), text) {
+    if let (Some(storage), Some(text)) = (storage(), to_json(me)) {
         // Private browsing may refuse; offline start then needs a sign-in.
         let _ = storage.set_item(ME_KEY, &text);
     }

@@ -3,6 +3,7 @@
 //! the server over the automerge-repo WebSocket protocol.
 
 mod access;
+mod admin;
 mod auth;
 mod draft;
 mod store;

@@ -1,11 +1,13 @@
 //! The header on every page: product name, connection state, who is signed
-//! in (with "Sign out"), language.
+//! in (with "Sign out"), language; for administrators, a row of tabs
+//! (Documents, Administration).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 
+use super::admin::is_admin;
 use super::{role_label, use_client, use_session, Auth};
 use crate::auth;
 use crate::i18n::*;
@@ -17,6 +19,7 @@ pub fn Header() -> impl IntoView {
     let auth = use_session();
     let location = use_location();
     let signed_in = Memo::new(move |_| matches!(auth.get(), Auth::SignedIn(_)));
+    let admin = Memo::new(move |_| auth.with(is_admin));
     // While the session is being checked, only the quiet loading state shows.
     let shown = move || auth.with(|a| *a != Auth::Checking) || location.pathname.get() == "/login";
     move || {
@@ -33,6 +36,26 @@ pub fn Header() -> impl IntoView {
                         </Show>
                         <LanguagePicker />
                     </div>
+                    // Administrators have a second place to go: a row of tabs.
+                    <Show when=move || admin.get()>
+                        <nav
+                            class="site-nav"
+                            aria-label=move || t_string!(i18n, nav_label).to_string()
+                        >
+                            <ul class="site-nav__list">
+                                <li>
+                                    <A href="/" exact=true attr:class="site-nav__link">
+                                        {t!(i18n, nav_documents)}
+                                    </A>
+                                </li>
+                                <li>
+                                    <A href="/admin" attr:class="site-nav__link">
+                                        {t!(i18n, admin_link)}
+                                    </A>
+                                </li>
+                            </ul>
+                        </nav>
+                    </Show>
                 </header>
                 <Show when=move || signed_in.get()>
                     <ServerError />

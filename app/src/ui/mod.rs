@@ -1,5 +1,6 @@
 //! The interface: the shell (header on every page), the session and the routes.
 
+mod admin;
 mod editor;
 mod header;
 mod home;
@@ -116,6 +117,10 @@ fn Shell() -> impl IntoView {
                     <Route
                         path=path!("/")
                         view=|| view! { <RequireSignIn><home::Home /></RequireSignIn> }
+                    />
+                    <Route
+                        path=path!("/admin")
+                        view=|| view! { <RequireSignIn><admin::AdminPage /></RequireSignIn> }
                     />
                     <Route
                         path=path!("/doc/:id")
@@ -242,6 +247,9 @@ pub fn kind_label(i18n: I18nContext<Locale>, kind: accord_shared::policy::DocKin
         DocKind::Programme => t_string!(i18n, kind_programme).to_string(),
         DocKind::Evaluation => t_string!(i18n, kind_evaluation).to_string(),
         DocKind::Submission => t_string!(i18n, kind_submission).to_string(),
+        DocKind::Consultations => t_string!(i18n, kind_consultations).to_string(),
+        DocKind::Parties => t_string!(i18n, kind_parties).to_string(),
+        DocKind::Taxonomy => t_string!(i18n, kind_taxonomy).to_string(),
     }
 }
 
@@ -264,6 +272,10 @@ pub fn read_only_text(i18n: I18nContext<Locale>, why: crate::access::WhyReadOnly
             Section::Evaluations => t_string!(i18n, read_only_evaluations).to_string(),
             Section::Comments => t_string!(i18n, read_only_comments).to_string(),
             Section::Approvals => t_string!(i18n, read_only_approvals).to_string(),
+            Section::ConfidentialParties => {
+                t_string!(i18n, read_only_confidential_parties).to_string()
+            }
+            Section::Taxonomy => t_string!(i18n, read_only_taxonomy).to_string(),
         },
     }
 }
