@@ -32,10 +32,11 @@ pub enum WhyReadOnly {
 }
 
 impl DocAccess {
-    /// Why the top-level field `key` is read-only, or `None` if the person may write it.
-    pub fn read_only(&self, key: &str) -> Option<WhyReadOnly> {
+    /// Why the field at this path of keys is read-only, or `None` if the
+    /// person may write it. The empty path asks about the document's main section.
+    pub fn read_only_at(&self, keys: &[&str]) -> Option<WhyReadOnly> {
         let kind = self.kind?;
-        let path = [PathStep::Key(key)];
+        let path: Vec<PathStep<'_>> = keys.iter().map(|k| PathStep::Key(k)).collect();
         if WritePolicy::may_write(self.role, kind, &path, self.facts).is_ok() {
             return None;
         }

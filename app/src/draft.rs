@@ -1,23 +1,30 @@
-//! One open programme draft: its Automerge document, what the server has
-//! acknowledged, and the signals the editor renders from.
+//! One open document of any kind: its Automerge copy, what the server has
+//! acknowledged, presence, and the few signals the interface renders from.
 //!
-//! The view signals are set only when a field's value really changed, so a
-//! remote edit to one field re-renders that field alone.
+//! Fields are addressed by a [`FieldPath`]: map keys from the root (record
+//! ids are keys: `["needs", "<id>", "title"]`), never list indexes, so a
+//! path stays right while others add, remove and reorder records.
+//!
+//! [`DraftView::version`] changes after every local or remote change; the
+//! interface reads the document through memos that depend on it and only
+//! notify when their own slice of the document changed.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use accord_shared::docs::items::{self, Positioned};
+use accord_shared::docs::{self, SchemaError, Shape};
 use accord_shared::presence::Presence;
-use accord_shared::schema::{self, ITEMS, ITEM_TEXT};
 use accord_shared::text::text_diff;
 use accord_shared::DocumentId;
 use automerge::sync::State as SyncState;
 use automerge::transaction::Transactable;
 use automerge::{
     AutoCommit, AutomergeError, ChangeHash, LoadOptions, ObjId, ObjType, ReadDoc, ScalarValue,
-    TextEncoding, Value, ValueRef, ROOT,
+    TextEncoding, Value, ROOT,
 };
+use autosurgeon::{Hydrate, Reconcile};
 use leptos::prelude::*;
 
 use crate::store::StoredDocument;
@@ -36,25 +43,109 @@ pub fn load_document(bytes: &[u8]) -> Result<AutoCommit, AutomergeError> {
     AutoCommit::load_with_options(bytes, LoadOptions::new().text_encoding(ENCODING))
 }
 
-/// Where a free-text field lives in the document.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FieldPath {
-    /// A top-level field such as `title`.
-    Root(&'static str),
-    /// The `text` of the item whose map has this id.
-    Item(ObjId),
+/// Where a field lives: map keys from the root, or from an object (the
+/// items of the first draft documents live in a list, addressed by their
+/// map's object id).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldPath {
+    base: Option<ObjId>,
+    keys: Vec<String>,
 }
 
 impl FieldPath {
-    fn parent_and_key(&self) -> (ObjId, &'static str) {
-        match self {
-            FieldPath::Root(key) => (ROOT, key),
-            FieldPath::Item(item) => (item.clone(), ITEM_TEXT),
+    /// Keys from the document root: `FieldPath::new(["needs", id, "title"])`.
+    pub fn new<K: Into<String>>(keys: impl IntoIterator<Item = K>) -> Self {
+        Self {
+            base: None,
+            keys: keys.into_iter().map(Into::into).collect(),
         }
+    }
+
+    /// Keys from an object other than the root.
+    pub fn within<K: Into<String>>(object: ObjId, keys: impl IntoIterator<Item = K>) -> Self {
+        Self {
+            base: Some(object),
+            keys: keys.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// This path with one more key: `records.child(id)`.
+    pub fn child(&self, key: impl Into<String>) -> Self {
+        let mut next = self.clone();
+        next.keys.push(key.into());
+        next
+    }
+
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// The path as `needs/<id>/title`: presence, element ids, messages.
+    pub fn joined(&self) -> String {
+        self.keys.join("/")
+    }
+
+    /// Whether this path is from the root (the write policy can judge it).
+    pub fn is_rooted(&self) -> bool {
+        self.base.is_none()
+    }
+
+    fn base(&self) -> ObjId {
+        self.base.clone().unwrap_or(ROOT)
     }
 }
 
-/// What the field currently holds.
+impl From<&[&str]> for FieldPath {
+    fn from(keys: &[&str]) -> Self {
+        FieldPath::new(keys.iter().copied())
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for FieldPath {
+    fn from(keys: [&str; N]) -> Self {
+        FieldPath::new(keys)
+    }
+}
+
+impl From<Vec<String>> for FieldPath {
+    fn from(keys: Vec<String>) -> Self {
+        FieldPath::new(keys)
+    }
+}
+
+/// The map holding the path's last key, if every map on the way exists.
+fn parent(doc: &impl ReadDoc, path: &FieldPath) -> Option<(ObjId, String)> {
+    let (last, walk) = path.keys.split_last()?;
+    let mut obj = path.base();
+    for key in walk {
+        match doc.get(&obj, key.as_str()) {
+            Ok(Some((Value::Object(ObjType::Map), id))) => obj = id,
+            _ => return None,
+        }
+    }
+    Some((obj, last.clone()))
+}
+
+/// Like [`parent`], creating the maps that are missing (fields of records
+/// written by an older version).
+fn parent_or_create(
+    doc: &mut AutoCommit,
+    path: &FieldPath,
+) -> Result<(ObjId, String), AutomergeError> {
+    let Some((last, walk)) = path.keys.split_last() else {
+        return Err(AutomergeError::InvalidOp(ObjType::Map));
+    };
+    let mut obj = path.base();
+    for key in walk {
+        obj = match doc.get(&obj, key.as_str())? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => doc.put_object(&obj, key.as_str(), ObjType::Map)?,
+        };
+    }
+    Ok((obj, last.clone()))
+}
+
+/// What a field currently holds.
 enum FieldValue {
     Text(ObjId),
     /// A plain string (written by a client that does not use Text).
@@ -62,9 +153,11 @@ enum FieldValue {
     Missing,
 }
 
-fn field_value(doc: &AutoCommit, path: &FieldPath) -> FieldValue {
-    let (parent, key) = path.parent_and_key();
-    match doc.get(&parent, key) {
+fn field_value(doc: &impl ReadDoc, path: &FieldPath) -> FieldValue {
+    let Some((parent, key)) = parent(doc, path) else {
+        return FieldValue::Missing;
+    };
+    match doc.get(&parent, key.as_str()) {
         Ok(Some((Value::Object(ObjType::Text), id))) => FieldValue::Text(id),
         Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
             ScalarValue::Str(s) => FieldValue::Scalar(s.to_string()),
@@ -74,8 +167,8 @@ fn field_value(doc: &AutoCommit, path: &FieldPath) -> FieldValue {
     }
 }
 
-/// The text of a field, empty when it is absent.
-pub fn read_text(doc: &AutoCommit, path: &FieldPath) -> String {
+/// The text of a field (a Text or a plain string), empty when it is absent.
+pub fn read_text(doc: &impl ReadDoc, path: &FieldPath) -> String {
     match field_value(doc, path) {
         FieldValue::Text(id) => doc.text(&id).unwrap_or_default(),
         FieldValue::Scalar(s) => s,
@@ -84,24 +177,80 @@ pub fn read_text(doc: &AutoCommit, path: &FieldPath) -> String {
 }
 
 /// The field's Text object, if it has one.
-pub fn text_object(doc: &AutoCommit, path: &FieldPath) -> Option<ObjId> {
+pub fn text_object(doc: &impl ReadDoc, path: &FieldPath) -> Option<ObjId> {
     match field_value(doc, path) {
         FieldValue::Text(id) => Some(id),
         _ => None,
     }
 }
 
+/// A scalar at the path (`None` when absent or not a scalar).
+pub fn read_scalar(doc: &impl ReadDoc, path: &FieldPath) -> Option<ScalarValue> {
+    let (parent, key) = parent(doc, path)?;
+    match doc.get(&parent, key.as_str()).ok()?? {
+        (Value::Scalar(s), _) => Some(s.into_owned()),
+        _ => None,
+    }
+}
+
+/// The keys of the map at the path, in key order (empty when absent).
+pub fn map_keys(doc: &impl ReadDoc, path: &FieldPath) -> Vec<String> {
+    let obj = if path.keys.is_empty() {
+        Some(path.base())
+    } else {
+        parent(doc, path).and_then(|(parent, key)| match doc.get(&parent, key.as_str()) {
+            Ok(Some((Value::Object(ObjType::Map), id))) => Some(id),
+            _ => None,
+        })
+    };
+    match obj {
+        Some(obj) => doc.keys(&obj).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Only the position of a record: enough to order any [`items::Items`].
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+struct Slot {
+    #[autosurgeon(missing = "Default::default")]
+    pos: f64,
+}
+accord_shared::positioned!(Slot);
+
+fn slots(doc: &impl ReadDoc, path: &FieldPath) -> items::Items<Slot> {
+    map_keys(doc, path)
+        .into_iter()
+        .map(|key| {
+            let pos = match read_scalar(doc, &path.child(key.clone())) {
+                Some(ScalarValue::F64(p)) => p,
+                Some(ScalarValue::Int(p)) => p as f64,
+                Some(ScalarValue::Uint(p)) => p as f64,
+                _ => 0.0,
+            };
+            (key, Slot { pos })
+        })
+        .collect()
+}
+
+/// The record ids of the collection at `path`, in display order.
+pub fn ordered_ids(doc: &impl ReadDoc, path: &FieldPath) -> Vec<String> {
+    items::ordered_ids(&slots(doc, path))
+}
+
 /// The field's Text, created (with any plain string it held) on first edit.
 fn ensure_text(doc: &mut AutoCommit, path: &FieldPath) -> Result<ObjId, AutomergeError> {
-    let (parent, key) = path.parent_and_key();
     match field_value(doc, path) {
         FieldValue::Text(id) => Ok(id),
         FieldValue::Scalar(s) => {
-            let id = doc.put_object(&parent, key, ObjType::Text)?;
+            let (parent, key) = parent_or_create(doc, path)?;
+            let id = doc.put_object(&parent, key.as_str(), ObjType::Text)?;
             doc.splice_text(&id, 0, 0, &s)?;
             Ok(id)
         }
-        FieldValue::Missing => doc.put_object(&parent, key, ObjType::Text),
+        FieldValue::Missing => {
+            let (parent, key) = parent_or_create(doc, path)?;
+            doc.put_object(&parent, key.as_str(), ObjType::Text)
+        }
     }
 }
 
@@ -116,14 +265,6 @@ pub enum Availability {
     NotFound,
 }
 
-/// One item row of the editor, keyed by the item's object id.
-#[derive(Debug, Clone)]
-pub struct ItemRow {
-    pub key: String,
-    pub id: ObjId,
-    pub text: RwSignal<String>,
-}
-
 /// Someone else in the document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Person {
@@ -132,12 +273,24 @@ pub struct Person {
     pub field: Option<String>,
 }
 
+/// Why a change to a document could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error(transparent)]
+    Automerge(#[from] AutomergeError),
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    #[error(transparent)]
+    Reconcile(#[from] autosurgeon::ReconcileError),
+    #[error(transparent)]
+    Hydrate(#[from] autosurgeon::HydrateError),
+}
+
 /// The reactive face of a draft; cheap to copy into components.
 #[derive(Debug, Clone, Copy)]
 pub struct DraftView {
-    pub title: RwSignal<String>,
-    pub summary: RwSignal<String>,
-    pub items: RwSignal<Vec<ItemRow>>,
+    /// Bumped after every change to the document, local or remote.
+    pub version: RwSignal<u64>,
     pub availability: RwSignal<Availability>,
     pub unsent: RwSignal<usize>,
     pub awaiting_server: RwSignal<bool>,
@@ -148,9 +301,7 @@ pub struct DraftView {
 impl DraftView {
     pub fn new() -> Self {
         Self {
-            title: RwSignal::new(String::new()),
-            summary: RwSignal::new(String::new()),
-            items: RwSignal::new(Vec::new()),
+            version: RwSignal::new(0),
             availability: RwSignal::new(Availability::Loading),
             unsent: RwSignal::new(0),
             awaiting_server: RwSignal::new(false),
@@ -171,6 +322,8 @@ pub struct Draft {
     pub view: DraftView,
     /// The field this tab is editing, for presence.
     pub my_field: Option<String>,
+    /// Heads when `view.version` was last bumped.
+    shown_heads: Vec<ChangeHash>,
     /// Others' presence by session id, with when we last heard (ms).
     presence: HashMap<String, (Presence, f64)>,
     saving: bool,
@@ -188,6 +341,7 @@ impl Draft {
             sync_state: None,
             view,
             my_field: None,
+            shown_heads: Vec::new(),
             presence: HashMap::new(),
             saving: false,
             save_again: false,
@@ -209,16 +363,13 @@ impl Draft {
         !self.doc.get_heads().is_empty()
     }
 
-    pub fn title(&self) -> String {
-        read_text(&self.doc, &FieldPath::Root(schema::TITLE))
-    }
-
     /// The record the offline store keeps for this document.
     pub fn record(&mut self) -> StoredDocument {
         StoredDocument {
             bytes: self.doc.save(),
             server_heads: self.server_heads.iter().map(|h| h.to_string()).collect(),
-            title: self.title(),
+            title: read_text(&self.doc, &FieldPath::new(["title"])),
+            kind: docs::declared_kind(&self.doc).unwrap_or_default(),
             updated: js_sys::Date::now(),
         }
     }
@@ -234,8 +385,10 @@ impl Draft {
         self.doc.get_changes(&known).len()
     }
 
-    /// Applies what the person typed into a field. Returns whether the document changed.
-    pub fn apply_input(&mut self, path: &FieldPath, new: &str) -> Result<bool, AutomergeError> {
+    /// Applies what the person typed into a text field as the smallest
+    /// splice, creating the Text if the field has none. Returns whether the
+    /// document changed.
+    pub fn apply_input(&mut self, path: &FieldPath, new: &str) -> Result<bool, EditError> {
         let old = read_text(&self.doc, path);
         if old == new {
             return Ok(false);
@@ -250,76 +403,92 @@ impl Draft {
         Ok(true)
     }
 
-    pub fn add_item(&mut self) -> Result<(), AutomergeError> {
-        let len = match self.doc.get(ROOT, ITEMS)? {
-            Some((Value::Object(ObjType::List), id)) => self.doc.length(&id),
-            _ => 0,
-        };
-        schema::insert_item(&mut self.doc, len, "")?;
+    /// Puts a scalar (a string, number, boolean) at the path. Returns whether
+    /// the document changed.
+    pub fn put_scalar(
+        &mut self,
+        path: &FieldPath,
+        value: impl Into<ScalarValue>,
+    ) -> Result<bool, EditError> {
+        let value = value.into();
+        if read_scalar(&self.doc, path).as_ref() == Some(&value) {
+            return Ok(false);
+        }
+        let (parent, key) = parent_or_create(&mut self.doc, path)?;
+        self.doc.put(&parent, key.as_str(), value)?;
         self.doc.commit();
-        Ok(())
+        Ok(true)
     }
 
-    pub fn remove_item(&mut self, item: &ObjId) -> Result<(), AutomergeError> {
-        if let Some((Value::Object(ObjType::List), list)) = self.doc.get(ROOT, ITEMS)? {
-            let position = self
-                .doc
-                .list_range(&list, ..)
-                .position(|entry| entry.id() == *item);
-            if let Some(index) = position {
-                self.doc.delete(&list, index)?;
-                self.doc.commit();
-            }
+    /// Removes the key at the end of the path (a record, an id set member).
+    pub fn delete(&mut self, path: &FieldPath) -> Result<bool, EditError> {
+        let Some((parent, key)) = parent(&self.doc, path) else {
+            return Ok(false);
+        };
+        if self.doc.get(&parent, key.as_str())?.is_none() {
+            return Ok(false);
         }
-        Ok(())
+        self.doc.delete(&parent, key.as_str())?;
+        self.doc.commit();
+        Ok(true)
     }
 
-    fn item_ids(&self) -> Vec<ObjId> {
-        match self.doc.get(ROOT, ITEMS) {
-            Ok(Some((Value::Object(ObjType::List), list))) => self
-                .doc
-                .list_range(&list, ..)
-                .filter(|entry| matches!(entry.value, ValueRef::Object(ObjType::Map)))
-                .map(|entry| entry.id())
-                .collect(),
-            _ => Vec::new(),
+    /// Reads, changes and writes back the whole document as `T`
+    /// ([`docs::update`]); only what changed is written.
+    #[allow(dead_code)]
+    pub fn update<T: Shape>(&mut self, change: impl FnOnce(&mut T)) -> Result<bool, EditError> {
+        let before = self.doc.get_heads();
+        docs::update::<T>(&mut self.doc, change)?;
+        self.doc.commit();
+        Ok(self.doc.get_heads() != before)
+    }
+
+    /// Writes the fields an older version of the schema lacked ([`docs::upgrade`]).
+    pub fn upgrade<T: Shape>(&mut self) -> Result<bool, EditError> {
+        let changed = docs::upgrade::<T>(&mut self.doc)?;
+        if changed {
+            self.doc.commit();
         }
+        Ok(changed)
     }
 
-    /// Brings every view signal up to date, touching only those whose value changed.
+    /// Adds `record` at the end of the collection at `path`; returns its id.
+    pub fn push_record<R: Reconcile + Positioned>(
+        &mut self,
+        path: &FieldPath,
+        mut record: R,
+    ) -> Result<String, EditError> {
+        let existing = slots(&self.doc, path);
+        record.set_pos(items::next_pos(&existing));
+        let id = items::new_id();
+        let (parent, key) = parent_or_create(&mut self.doc, &path.child(id.clone()))?;
+        autosurgeon::reconcile_prop(&mut self.doc, &parent, key.as_str(), &record)?;
+        self.doc.commit();
+        Ok(id)
+    }
+
+    /// Moves record `id` of the collection at `path` to `index` of the display order.
+    pub fn move_record(
+        &mut self,
+        path: &FieldPath,
+        id: &str,
+        index: usize,
+    ) -> Result<bool, EditError> {
+        let mut positions = slots(&self.doc, path);
+        if !items::move_to(&mut positions, id, index) {
+            return Ok(false);
+        }
+        let pos = positions.get(id).map(|s| s.pos).unwrap_or_default();
+        self.put_scalar(&path.child(id).child("pos"), pos)
+    }
+
+    /// Brings the view up to date: a new `version` if the document changed.
     pub fn refresh_view(&mut self) {
         let view = self.view;
-        set_if_changed(
-            view.title,
-            read_text(&self.doc, &FieldPath::Root(schema::TITLE)),
-        );
-        set_if_changed(
-            view.summary,
-            read_text(&self.doc, &FieldPath::Root(schema::SUMMARY)),
-        );
-
-        let ids = self.item_ids();
-        let existing = view.items.try_get_untracked().unwrap_or_default();
-        let mut rows = Vec::with_capacity(ids.len());
-        for id in ids {
-            let key = id.to_string();
-            let text = read_text(&self.doc, &FieldPath::Item(id.clone()));
-            match existing.iter().find(|row| row.key == key) {
-                Some(row) => {
-                    set_if_changed(row.text, text);
-                    rows.push(row.clone());
-                }
-                None => rows.push(ItemRow {
-                    key,
-                    id,
-                    text: RwSignal::new(text),
-                }),
-            }
-        }
-        let same_order =
-            rows.len() == existing.len() && rows.iter().zip(&existing).all(|(a, b)| a.key == b.key);
-        if !same_order {
-            view.items.try_set(rows);
+        let heads = self.doc.get_heads();
+        if heads != self.shown_heads {
+            self.shown_heads = heads;
+            view.version.try_update(|v| *v += 1);
         }
         let unsent = self.unsent_changes();
         set_if_changed(view.unsent, unsent);

@@ -2,7 +2,7 @@
 //!
 //! One record per document, keyed by its id: the saved Automerge bytes, the
 //! heads the server last acknowledged (so the unsent count survives a reload),
-//! the title for the home list and when it last changed.
+//! the title and kind for the home list and when it last changed.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -25,6 +25,9 @@ pub struct StoredDocument {
     pub server_heads: Vec<String>,
     #[serde(default)]
     pub title: String,
+    /// The kind the document declares (`schema.kind`), empty if none.
+    #[serde(default)]
+    pub kind: String,
     /// Milliseconds since the epoch.
     #[serde(default)]
     pub updated: f64,
@@ -35,6 +38,7 @@ pub struct StoredDocument {
 pub struct ListedDocument {
     pub id: DocumentId,
     pub title: String,
+    pub kind: String,
     pub updated: f64,
 }
 
@@ -126,6 +130,7 @@ pub async fn list() -> Result<Vec<ListedDocument>, StoreError> {
             Some(ListedDocument {
                 id,
                 title: doc.title,
+                kind: doc.kind,
                 updated: doc.updated,
             })
         })

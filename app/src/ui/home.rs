@@ -102,6 +102,7 @@ fn NewDocumentButton() -> impl IntoView {
                         bytes: doc.save(),
                         server_heads: Vec::new(),
                         title,
+                        kind: schema::SCHEMA_KIND.to_string(),
                         updated: js_sys::Date::now(),
                     };
                     store::save(id, &record).await.map_err(|e| e.to_string())

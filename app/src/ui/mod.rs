@@ -1,11 +1,16 @@
 //! The interface: the shell (header on every page), the session and the routes.
 
 mod admin;
+pub mod doc;
 mod editor;
+pub mod fields;
 mod header;
 mod home;
 mod login;
-mod text_field;
+pub mod record_list;
+mod request;
+pub mod text_field;
+pub mod vocab;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -124,7 +129,7 @@ fn Shell() -> impl IntoView {
                     />
                     <Route
                         path=path!("/doc/:id")
-                        view=|| view! { <RequireSignIn><editor::EditorPage /></RequireSignIn> }
+                        view=|| view! { <RequireSignIn><doc::DocumentPage /></RequireSignIn> }
                     />
                 </Routes>
             </main>

@@ -1,4 +1,4 @@
-//! A free-text field bound to an Automerge Text.
+//! A free-text field bound to an Automerge Text at any path of the page's document.
 //!
 //! Typing becomes the smallest splice; a remote edit replaces the element's
 //! value and puts the caret back where it was, tracked by Automerge cursors so
@@ -9,50 +9,59 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlTextAreaElement};
 
-use super::editor::{DraftStore, EditorContext};
-use crate::draft::{text_object, DraftHandle, FieldPath};
-use crate::i18n::*;
+use super::doc::use_doc;
+use super::fields::Frame;
+use crate::draft::{text_object, FieldPath};
 
+/// Free text at `path` (a Text, created on the first keystroke if missing).
 #[component]
 pub fn TextField(
-    /// The element id; labels point at it.
-    dom_id: String,
+    #[prop(into)] path: FieldPath,
     #[prop(into)] label: Signal<String>,
-    path: FieldPath,
-    value: RwSignal<String>,
-    /// How presence names this field (a schema field key).
-    #[prop(into)]
-    presence_key: Signal<String>,
     #[prop(optional)] multiline: bool,
     /// Visible lines of a multi-line field.
     #[prop(default = 3)]
     rows: u32,
-    /// Why the person may not write this field, in their words; `None` if they may.
-    #[prop(into)]
-    read_only: Signal<Option<String>>,
+    /// The element id; labels point at it. Made from the path if not given.
+    #[prop(optional, into)]
+    dom_id: Option<String>,
+    #[prop(optional, into)] hint: Option<Signal<String>>,
+    /// Why the person may not write this field; by default what the write
+    /// policy says of the path.
+    #[prop(optional, into)]
+    read_only: Option<Signal<Option<String>>>,
     /// The id of a read-only note shown elsewhere (one for a whole list);
     /// without it the field shows its own under the label.
     #[prop(optional)]
     note_id: Option<String>,
+    /// How presence names this field; by default the path (`needs/<id>/title`).
+    #[prop(optional, into)]
+    presence_key: Option<Signal<String>>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    let EditorContext { draft, client, .. } = expect_context::<EditorContext>();
+    let doc = use_doc();
+    let frame = Frame::new(&doc, &path, dom_id, hint, read_only, note_id);
+    let read_only = frame.read_only;
+    let value = doc.text(path.clone());
+    let presence_key = presence_key.unwrap_or_else(|| {
+        let key = path.joined();
+        Signal::derive(move || key.clone())
+    });
+    doc.register_label(presence_key.get_untracked(), label);
     let cursors = StoredValue::new_local(None::<(Cursor, Cursor)>);
     let path = StoredValue::new(path);
 
     let capture = move |el: &Element| {
         if let Some((start, end)) = selection(el) {
-            let captured = draft.with_value(|handle| {
-                let draft = handle.borrow();
-                let obj = path.with_value(|p| text_object(&draft.doc, p))?;
-                let len = draft.doc.length(&obj);
+            let captured = doc.with_doc(|d| {
+                let obj = path.with_value(|p| text_object(d, p))?;
+                let len = d.length(&obj);
                 let cursor = |pos: usize| {
                     let at = if pos >= len {
                         CursorPosition::End
                     } else {
                         CursorPosition::Index(pos)
                     };
-                    draft.doc.get_cursor(&obj, at, None).ok()
+                    d.get_cursor(&obj, at, None).ok()
                 };
                 Some((cursor(start as usize)?, cursor(end as usize)?))
             });
@@ -68,23 +77,7 @@ pub fn TextField(
             return;
         }
         let Some(new) = get_value(&el) else { return };
-        let handle: DraftHandle = draft.get_value();
-        let result = path.with_value(|p| handle.borrow_mut().apply_input(p, &new));
-        match result {
-            Ok(changed) => {
-                value.set(new);
-                if changed {
-                    client.with_value(|c| c.local_change(&handle));
-                }
-            }
-            Err(e) => {
-                let reason = e.to_string();
-                handle.borrow().view.error.set(Some(fill(
-                    t_string!(i18n, edit_error),
-                    &[("reason", reason.to_string())],
-                )));
-            }
-        }
+        doc.edit(|d| path.with_value(|p| d.apply_input(p, &new)));
         capture(&el);
     };
     let on_caret = move |ev: &web_sys::Event| {
@@ -101,12 +94,12 @@ pub fn TextField(
             .get_untracked()
             .is_none()
             .then(|| presence_key.get_untracked());
-        announce(draft, client, field);
+        doc.announce(field);
     };
-    let on_blur = move |_: leptos::ev::FocusEvent| announce(draft, client, None);
+    let on_blur = move |_: leptos::ev::FocusEvent| doc.announce(None);
 
     // Remote changes: update only this element, keeping the caret in place.
-    let element_id = dom_id.clone();
+    let element_id = frame.id.clone();
     Effect::new(move |_| {
         let text = value.get();
         let Some(el) = document().get_element_by_id(&element_id) else {
@@ -118,11 +111,10 @@ pub fn TextField(
         let focused = document().active_element().as_ref() == Some(&el);
         let restore = if focused {
             cursors.get_value().and_then(|(start, end)| {
-                draft.with_value(|handle| {
-                    let draft = handle.borrow();
-                    let obj = path.with_value(|p| text_object(&draft.doc, p))?;
-                    let start = draft.doc.get_cursor_position(&obj, &start, None).ok()?;
-                    let end = draft.doc.get_cursor_position(&obj, &end, None).ok()?;
+                doc.with_doc(|d| {
+                    let obj = path.with_value(|p| text_object(d, p))?;
+                    let start = d.get_cursor_position(&obj, &start, None).ok()?;
+                    let end = d.get_cursor_position(&obj, &end, None).ok()?;
                     Some((start as u32, end as u32))
                 })
             })
@@ -135,23 +127,22 @@ pub fn TextField(
         }
     });
 
-    let own_note = note_id.is_none();
-    let note_id = note_id.unwrap_or_else(|| format!("{dom_id}-note"));
-    let described_by = {
-        let note_id = note_id.clone();
-        move || read_only.with(|r| r.is_some()).then(|| note_id.clone())
-    };
+    let described_by = frame.described_by();
+    let invalid = frame.invalid();
     let is_read_only = move || read_only.with(|r| r.is_some());
     let aria_read_only = move || read_only.with(|r| r.is_some()).then_some("true");
+    let initial = value.get_untracked();
     let field = if multiline {
         view! {
             <textarea
-                id=dom_id.clone()
+                id=frame.id.clone()
                 rows=rows
                 readonly=is_read_only
                 aria-readonly=aria_read_only
-                aria-describedby=described_by.clone()
+                aria-describedby=described_by
+                aria-invalid=invalid
                 title=move || read_only.get()
+                prop:value=initial
                 on:input=on_input
                 on:select=move |ev| on_caret(&ev)
                 on:keyup=move |ev| on_caret(&ev)
@@ -164,12 +155,14 @@ pub fn TextField(
     } else {
         view! {
             <input
-                id=dom_id.clone()
+                id=frame.id.clone()
                 type="text"
                 readonly=is_read_only
                 aria-readonly=aria_read_only
-                aria-describedby=described_by.clone()
+                aria-describedby=described_by
+                aria-invalid=invalid
                 title=move || read_only.get()
+                prop:value=initial
                 on:input=on_input
                 on:select=move |ev| on_caret(&ev)
                 on:keyup=move |ev| on_caret(&ev)
@@ -182,22 +175,12 @@ pub fn TextField(
     };
     view! {
         <div class="field">
-            <label for=dom_id>{label}</label>
-            {move || own_note.then(|| read_only.get()).flatten().map(|reason| view! {
-                <p id=note_id.clone() class="field__note">{reason}</p>
-            })}
+            <label for=frame.id.clone()>{label}</label>
+            {frame.notes()}
             {field}
+            {frame.problem_list()}
         </div>
     }
-}
-
-fn announce(draft: DraftStore, client: super::ClientStore, field: Option<String>) {
-    let id = draft.with_value(|handle| {
-        let mut draft = handle.borrow_mut();
-        draft.my_field = field;
-        draft.id
-    });
-    client.with_value(|c| c.send_presence(id));
 }
 
 fn event_element<E: AsRef<web_sys::Event>>(ev: &E) -> Option<Element> {
