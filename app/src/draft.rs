@@ -435,7 +435,6 @@ impl Draft {
 
     /// Reads, changes and writes back the whole document as `T`
     /// ([`docs::update`]); only what changed is written.
-    #[allow(dead_code)]
     pub fn update<T: Shape>(&mut self, change: impl FnOnce(&mut T)) -> Result<bool, EditError> {
         let before = self.doc.get_heads();
         docs::update::<T>(&mut self.doc, change)?;

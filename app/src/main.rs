@@ -5,7 +5,9 @@
 mod access;
 mod admin;
 mod auth;
+mod countries;
 mod draft;
+mod engagements;
 mod store;
 mod sync;
 mod ui;

@@ -284,3 +284,57 @@ impl Browser {
         }
     }
 }
+
+impl Browser {
+    /// The trimmed text of the first visible element matching `css` ("" if none).
+    pub async fn text(&self, css: &str) -> Result<String> {
+        let v = self
+            .client
+            .execute(
+                "const el = Array.from(document.querySelectorAll(arguments[0]))\
+                   .find(e => e.offsetWidth || e.offsetHeight || e.getClientRects().length);\
+                 return el ? el.textContent.trim() : '';",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Waits until the first element matching `css` reads `want`; returns how long it took.
+    pub async fn until_text(&self, css: &str, want: &str) -> Result<Duration> {
+        let start = Instant::now();
+        let deadline = start + crate::PATIENCE;
+        loop {
+            let text = self.text(css).await?;
+            if text == want {
+                return Ok(start.elapsed());
+            }
+            if Instant::now() > deadline {
+                bail!("{css:?} never read {want:?}; last: {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Chooses the option labelled `option` in the select named `name`, as a person would.
+    pub async fn choose(&self, name: &str, option: &str) -> Result<()> {
+        let select = self.by_role("combobox", name).await?;
+        let chosen = self
+            .client
+            .execute(
+                "const [el, label] = arguments;\
+                 const opt = Array.from(el.options).find(o => o.textContent.trim() === label);\
+                 if (!opt) return false;\
+                 el.focus(); el.value = opt.value;\
+                 el.dispatchEvent(new Event('input', {bubbles: true}));\
+                 el.dispatchEvent(new Event('change', {bubbles: true}));\
+                 return true;",
+                vec![serde_json::to_value(&select)?, json!(option)],
+            )
+            .await?;
+        if chosen != json!(true) {
+            bail!("the select {name:?} has no option {option:?}");
+        }
+        Ok(())
+    }
+}

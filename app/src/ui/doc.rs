@@ -289,7 +289,6 @@ impl DocContext {
     /// A change of structure made on the typed document (add a stage move,
     /// set a status…). Refused, without touching the document, when the
     /// person may not write its main section.
-    #[allow(dead_code)] // the engagement page comes next
     pub fn update<T: Shape>(&self, change: impl FnOnce(&mut T)) -> bool {
         if !self.may_write(&FieldPath::new(Vec::<String>::new())) {
             return false;
@@ -298,7 +297,6 @@ impl DocContext {
     }
 
     /// Whether the person may write this path, as far as the app knows (now).
-    #[allow(dead_code)]
     pub fn may_write(&self, path: &FieldPath) -> bool {
         self.access
             .get_untracked()

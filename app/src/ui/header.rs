@@ -128,6 +128,8 @@ fn Account() -> impl IntoView {
             let cleared = !matches!(auth::logout().await, Err(auth::ApiError::Network));
             auth::set_sign_out_pending(!cleared);
             auth::forget();
+            // The next person on this device must not see this one's engagements.
+            crate::engagements::forget();
             client.with_value(|c| c.stop());
             auth.set(Auth::SignedOut { by_user: true });
             busy.set(false);

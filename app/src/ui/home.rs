@@ -1,28 +1,28 @@
-//! Home: the documents on this device, a new document, opening a shared one.
+//! The documents on this device (offline, these are what opens), a new
+//! draft document, opening a shared one: the lower part of the dashboard.
 
 use accord_shared::{schema, DocumentId};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
+use super::kind_label;
 use crate::draft::new_document;
 use crate::i18n::*;
 use crate::store::{self, StoredDocument};
 
 #[component]
-pub fn Home() -> impl IntoView {
+pub fn DeviceDocuments() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <div class="page home">
-            <section class="card" aria-labelledby="documents-heading">
-                <div class="card__head">
-                    <h1 id="documents-heading">{t!(i18n, home_heading)}</h1>
-                    <NewDocumentButton />
-                </div>
-                <DocumentList />
-            </section>
-            <OpenForm />
-        </div>
+        <section class="card" aria-labelledby="documents-heading">
+            <div class="card__head">
+                <h2 id="documents-heading">{t!(i18n, home_heading)}</h2>
+                <NewDocumentButton />
+            </div>
+            <DocumentList />
+        </section>
+        <OpenForm />
     }
 }
 
@@ -48,6 +48,7 @@ fn DocumentList() -> impl IntoView {
                         .map(|doc| {
                             let href = format!("/doc/{}", doc.id);
                             let title = doc.title.clone();
+                            let kind = doc.kind.parse::<accord_shared::policy::DocKind>().ok();
                             let when = format_time(doc.updated);
                             view! {
                                 <li>
@@ -60,6 +61,7 @@ fn DocumentList() -> impl IntoView {
                                             }
                                         }}
                                     </A>
+                                    {kind.map(|k| view! { <span class="doc-list__kind">{move || kind_label(i18n, k)}</span> })}
                                     <span class="muted doc-list__when">
                                         {move || fill(t_string!(i18n, updated), &[("when", when.clone().to_string())])}
                                     </span>

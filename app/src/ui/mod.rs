@@ -1,8 +1,10 @@
 //! The interface: the shell (header on every page), the session and the routes.
 
 mod admin;
+mod dashboard;
 pub mod doc;
 mod editor;
+mod engagement;
 pub mod fields;
 mod header;
 mod home;
@@ -117,11 +119,15 @@ fn Shell() -> impl IntoView {
             <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
             <header::Header />
             <main id="main" tabindex="-1">
-                <Routes fallback=|| view! { <RequireSignIn><home::Home /></RequireSignIn> }>
+                <Routes fallback=|| view! { <RequireSignIn><dashboard::Dashboard /></RequireSignIn> }>
                     <Route path=path!("/login") view=login::LoginPage />
                     <Route
                         path=path!("/")
-                        view=|| view! { <RequireSignIn><home::Home /></RequireSignIn> }
+                        view=|| view! { <RequireSignIn><dashboard::Dashboard /></RequireSignIn> }
+                    />
+                    <Route
+                        path=path!("/engagement/:id")
+                        view=|| view! { <RequireSignIn><engagement::EngagementPage /></RequireSignIn> }
                     />
                     <Route
                         path=path!("/admin")

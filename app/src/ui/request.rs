@@ -119,8 +119,8 @@ fn RecommendationRow(id: String, item: Callback<(String, usize), String>) -> imp
     view! {
         <fieldset class="record__group">
             <legend class="visually-hidden">{legend}</legend>
-            <div class="field-row field-row--three">
-                <Select<Mechanism> path=base.child("mechanism") label=label(|i| t_string!(i, recommendation_mechanism).to_string()) />
+            <Select<Mechanism> path=base.child("mechanism") label=label(|i| t_string!(i, recommendation_mechanism).to_string()) />
+            <div class="field-row field-row--symbol">
                 <StringField
                     path=base.child("symbol")
                     label=label(|i| t_string!(i, recommendation_symbol).to_string())
