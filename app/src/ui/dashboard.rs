@@ -157,7 +157,7 @@ fn Engagements() -> impl IntoView {
                     </p>
                 }.into_any()),
                 Listing::Failed(reason) => Some(view! {
-                    <p class="error" role="alert">{reason.clone()}</p>
+                    <p class="error dashboard__error" role="alert">{reason.clone()}</p>
                 }.into_any()),
                 _ => None,
             })}
@@ -190,8 +190,10 @@ fn Engagements() -> impl IntoView {
                     </select>
                 </div>
             </div>
-            {move || match listing.with(|l| matches!(l, Listing::Loading)) {
-                true => view! { <p class="muted">{t!(i18n, admin_loading)}</p> }.into_any(),
+            {move || match listing.with(|l| matches!(l, Listing::Loading | Listing::Failed(_))) {
+                true => listing.with(|l| matches!(l, Listing::Loading)).then(|| view! {
+                    <p class="muted">{t!(i18n, admin_loading)}</p>
+                }).into_any(),
                 false if all.with(Vec::is_empty) => view! {
                     <p class="muted">{t!(i18n, dashboard_empty)}</p>
                 }.into_any(),
