@@ -267,7 +267,10 @@ impl DocContext {
     /// the device and sends it. Errors show in the page's banner. Returns
     /// whether the document changed.
     pub fn edit(&self, change: impl FnOnce(&mut Draft) -> Result<bool, EditError>) -> bool {
-        let handle = self.draft.get_value();
+        // After an await the page may have gone, and the document with it.
+        let Some(handle) = self.draft.try_get_value() else {
+            return false;
+        };
         let result = change(&mut handle.borrow_mut());
         match result {
             Ok(true) => {
