@@ -280,7 +280,7 @@ impl DocContext {
             Ok(false) => false,
             Err(e) => {
                 let i18n = self.i18n;
-                self.view.error.set(Some(fill(
+                self.view.error.try_set(Some(fill(
                     t_string!(i18n, edit_error),
                     &[("reason", e.to_string())],
                 )));

@@ -154,6 +154,7 @@ pub fn StringField(
     let frame = Frame::new(&doc, &path, dom_id, hint, read_only, note_id);
     let value = string_at(&doc, &path);
     let locked = frame.is_read_only();
+    doc.register_label(path.joined(), label);
     let path = StoredValue::new(path);
     let on_input = move |ev| {
         let new = event_target_value(&ev);
