@@ -161,6 +161,20 @@ async fn a_field_officer_starts_an_engagement_that_a_reviewer_follows_live() -> 
     hq.goto(&server.http_url()).await?;
     hq.until_text(".engagements .stage", "Assessing needs")
         .await?;
+
+    // Offline, the dashboard is the one from the last connection, and says so.
+    let mut server = server;
+    server.kill();
+    hq.until_status("Offline", |s| s.starts_with("Offline"))
+        .await?;
+    hq.goto(&server.http_url()).await?;
+    hq.by_role("link", "Access to justice in Togo").await?;
+    let note = hq.text(".dashboard .note").await?;
+    assert!(
+        note.starts_with("Offline: this list is from the last connection"),
+        "{note}"
+    );
+    hq.screenshot("dashboard-offline.png").await?;
     fo.close().await?;
     hq.close().await?;
     Ok(())
