@@ -3,32 +3,44 @@
 //!
 //! # Adding an editor
 //!
-//! 1. Write a component in its own file under `ui/` (see `request.rs`):
+//! 1. Write a component in its own file under `ui/` (`request.rs` is a
+//!    complete small example; `engagement.rs` shows structural updates):
 //!    ```ignore
 //!    #[component]
 //!    pub fn AssessmentEditor() -> impl IntoView {
-//!        let doc = use_doc();                          // the open document
-//!        let assessment = doc.shape::<Assessment>();   // Memo<Assessment>: typed, upgraded
-//!        doc.validate(assessment, validate::assessment); // problems shown by the fields
-//!        let needs = FieldPath::new(["needs"]);
+//!        let i18n = use_i18n();
+//!        let doc = use_doc();                             // the open document
+//!        let assessment = doc.shape::<Assessment>();      // Memo<Assessment>, upgraded on open
+//!        doc.validate(assessment, validate::assessment);  // problems shown at their fields
+//!        let item = Callback::new(move |(id, n): (String, usize)| {
+//!            let title = assessment.with(|a| a.needs.get(&id).map(|x| x.title.to_string()));
+//!            record_name(i18n, "need", &title.unwrap_or_default(), n) // `need “Legal aid”`
+//!        });
 //!        view! {
 //!            <TextField path=["national_context"] label=... multiline=true />
 //!            <Select<AssessmentStatus> path=["status"] label=... />
-//!            <RecordList path=needs.clone() noun=... blank=Need::default
-//!                name=move |id| ... row=move |id| view! { <NeedRow id /> } />
+//!            <DateField path=["mission_start"] label=... />
+//!            <RecordList path=FieldPath::new(["needs"]) heading=... add_label=... empty=...
+//!                item blank=Need::default row=move |id| view! { <NeedRow id /> } />
 //!        }
 //!    }
+//!    // In NeedRow: <TextField path=["needs", id.as_str(), "title"] .../>,
+//!    // <Checklist path=["needs", id.as_str(), "consultations"] options=... />
 //!    ```
-//!    Fields take a [`FieldPath`] of map keys (record ids included) and
-//!    read, write, check the write policy and show validation by themselves
-//!    (`fields.rs`, `text_field.rs`, `record_list.rs`). For changes of
-//!    structure use [`DocContext::update`] with the typed document; for
-//!    small reads make a memo of a slice ([`DocContext::memo`], or
-//!    `Memo::new(move |_| assessment.with(|a| ...))`) so a keystroke
-//!    elsewhere does not re-render the component.
+//!    Fields (`text_field.rs`, `fields.rs`: `StringField`, `Select<V>`,
+//!    `DateField`, `NumberField`, `MoneyField`, `Checklist`) take a
+//!    [`FieldPath`] of map keys (record ids included) and read, write,
+//!    check the write policy (read-only with the reason) and show the
+//!    validation problems at their path by themselves. For changes of
+//!    structure use [`DocContext::update`] on the typed document; for small
+//!    reads make a memo of a slice ([`DocContext::memo`], or
+//!    `Memo::new(move |_| assessment.with(|a| ...))`) so that a keystroke
+//!    elsewhere does not re-render the component; list records with keyed
+//!    `<For>` (as `RecordList` does) so rows keep their inputs.
 //! 2. Add its kind to [`editor_for`] below.
 //! 3. Interface text goes in `app/locales/en.json` and `fr.json`;
-//!    vocabulary labels already exist for every enumeration (`vocab.rs`).
+//!    vocabulary labels already exist for every enumeration (`vocab.rs`,
+//!    `Vocabulary::label`), validation messages for every `ProblemCode`.
 //!
 //! To read several documents at once (traceability), call
 //! [`DocContext::open`] for each and use their [`DocContext::shape`]
