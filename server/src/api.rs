@@ -16,6 +16,7 @@ use accord_shared::DocumentId;
 
 use crate::audit;
 use crate::auth::{AuthError, User, SESSION_TTL};
+use crate::sync::role_without_membership;
 use crate::web::AppState;
 
 /// Name of the session cookie.
@@ -75,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .route("/documents/{id}/access", get(document_access))
         .route("/admin/users", get(admin_users))
         .route("/admin/members", get(admin_members).post(admin_add_member))
+        .merge(crate::engagements::router())
 }
 
 /// The signed-in person, if they are an admin.
@@ -197,19 +199,20 @@ async fn document_access(
         }
         return Ok(Json(json!({ "kind": null, "role": user.role, "own": own })));
     };
-    let role = if user.role == Role::Admin {
-        Some(Role::Admin)
-    } else {
-        state
+    let role = match role_without_membership(&user, g.kind) {
+        Some(role) => Some(role),
+        None => state
             .store
             .member_role(g.engagement, user.id)
             .await
-            .map_err(AuthError::from)?
+            .map_err(AuthError::from)?,
     };
     let facts = DocFacts {
         shared_with_government: g.shared_with_government,
         own,
         submitted: g.submitted,
+        // Granting reviewers the confidential parties is not built yet.
+        parties_granted: false,
     };
     match role {
         Some(role) if WritePolicy::may_read(role, g.kind, facts) => Ok(Json(json!({
@@ -218,6 +221,7 @@ async fn document_access(
             "engagement": g.engagement.to_string(),
             "shared_with_government": g.shared_with_government,
             "submitted": g.submitted,
+            "parties_granted": facts.parties_granted,
             "own": own,
         }))),
         _ => Err(not_found()),

@@ -6,9 +6,11 @@ pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod engagements;
 pub mod seed;
 pub mod storage;
 pub mod sync;
+pub mod taxonomy;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -46,6 +48,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
+    taxonomy::ensure_taxonomy(&store)
+        .await
+        .context("creating the taxonomy")?;
     let relay = Arc::new(
         sync::SyncRelay::load(store.clone(), config.check_writes)
             .await

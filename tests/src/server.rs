@@ -185,6 +185,49 @@ impl TestServer {
         format!("ws://127.0.0.1:{}/sync", self.port)
     }
 
+    /// A JSON API call with a bearer token: the status and the JSON answer
+    /// (`Null` when the body is empty or not JSON).
+    pub fn api(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let auth = format!("Bearer {token}");
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let res = http_request(
+            self.port,
+            method,
+            path,
+            &[("Authorization", &auth)],
+            body.as_bytes(),
+        )
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let value = serde_json::from_slice(&res.body).unwrap_or(serde_json::Value::Null);
+        (res.status, value)
+    }
+
+    /// A new account with `role` and an API token for it.
+    pub fn account(&self, email: &str, name: &str, role: &str) -> String {
+        self.add_user(email, name, role, "a sufficiently long passphrase");
+        self.create_token(email)
+    }
+
+    /// `accord member add`: makes `email` a member of the engagement in `role`.
+    pub fn add_member(&self, engagement: &str, email: &str, role: &str) {
+        self.run_admin(&[
+            "member",
+            "add",
+            "--engagement",
+            engagement,
+            "--email",
+            email,
+            "--role",
+            role,
+        ]);
+    }
+
     /// SIGKILL: no chance to flush anything it had not already made durable.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -66,6 +66,23 @@ pub struct Governance {
     pub submitted: bool,
 }
 
+/// A document written whole by the server, already part of an engagement.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub id: DocumentId,
+    pub kind: DocKind,
+    pub changes: Vec<Vec<u8>>,
+    pub shared_with_government: bool,
+}
+
+/// A document of an engagement as the `documents` table knows it.
+#[derive(Debug, Clone, Copy)]
+pub struct AttachedDocument {
+    pub id: DocumentId,
+    pub owner: Option<i64>,
+    pub governance: Governance,
+}
+
 enum WriteOp {
     Append {
         doc: DocumentId,
@@ -375,6 +392,133 @@ impl Store {
         })
         .await
         .map(|role| role.and_then(|r| r.parse().ok()))
+    }
+
+    /// Writes new documents of an engagement in one transaction: each row
+    /// already governed (never a moment where it is only someone's own), its
+    /// changes, the actor bindings, and optionally a member. All or nothing.
+    pub async fn create_governed(
+        &self,
+        engagement: DocumentId,
+        docs: Vec<NewDocument>,
+        provenance: Provenance,
+        member: Option<(i64, Role)>,
+    ) -> Result<(), StorageError> {
+        self.write(move |db| {
+            let now = now_secs();
+            for doc in &docs {
+                let key = doc.id.as_bytes().as_slice();
+                db.execute(
+                    "INSERT INTO documents (doc_id, created_at, owner, engagement, kind, shared)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        key,
+                        now,
+                        provenance.owner,
+                        engagement.as_bytes().as_slice(),
+                        doc.kind.as_str(),
+                        doc.shared_with_government
+                    ],
+                )?;
+                let mut insert =
+                    db.prepare_cached("INSERT INTO changes (doc_id, data) VALUES (?1, ?2)")?;
+                for change in &doc.changes {
+                    insert.execute(params![key, change])?;
+                }
+            }
+            for (actor, user) in &provenance.new_actors {
+                db.execute(
+                    "INSERT OR IGNORE INTO actors (actor, user_id, bound_at) VALUES (?1, ?2, ?3)",
+                    params![actor, user, now],
+                )?;
+            }
+            if let Some((user, role)) = member {
+                db.execute(
+                    "INSERT INTO memberships (engagement, user_id, role) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(engagement, user_id) DO UPDATE SET role = excluded.role",
+                    params![engagement.as_bytes().as_slice(), user, role.as_str()],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The engagements a person sees on the dashboard, with their role in
+    /// each: every engagement for `all` (admins), else those they are a
+    /// member of. Only engagements whose own document is attached as one.
+    pub async fn engagements_for(
+        &self,
+        user: i64,
+        all: bool,
+    ) -> Result<Vec<(DocumentId, Option<Role>)>, StorageError> {
+        self.read(move |db| {
+            let mut stmt = db.prepare(
+                "SELECT d.doc_id, m.role FROM documents d
+                 LEFT JOIN memberships m ON m.engagement = d.doc_id AND m.user_id = ?1
+                 WHERE d.kind = 'engagement' AND d.engagement = d.doc_id
+                   AND (?2 OR m.role IS NOT NULL)",
+            )?;
+            let rows = stmt.query_map(params![user, all], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, role) = row?;
+                if let Ok(id) = <[u8; 16]>::try_from(id.as_slice()) {
+                    out.push((
+                        DocumentId::from_bytes(id),
+                        role.and_then(|r| r.parse().ok()),
+                    ));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Every document attached to an engagement (itself included), oldest first.
+    pub async fn engagement_documents(
+        &self,
+        engagement: DocumentId,
+    ) -> Result<Vec<AttachedDocument>, StorageError> {
+        self.read(move |db| {
+            let mut stmt = db.prepare(
+                "SELECT doc_id, kind, shared, submitted, owner FROM documents
+                 WHERE engagement = ?1 ORDER BY created_at, doc_id",
+            )?;
+            let rows = stmt.query_map([engagement.as_bytes().as_slice()], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, bool>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, kind, shared, submitted, owner) = row?;
+                let (Ok(id), Some(Ok(kind))) = (
+                    <[u8; 16]>::try_from(id.as_slice()),
+                    kind.map(|k| k.parse::<DocKind>()),
+                ) else {
+                    continue;
+                };
+                out.push(AttachedDocument {
+                    id: DocumentId::from_bytes(id),
+                    owner,
+                    governance: Governance {
+                        engagement,
+                        kind,
+                        shared_with_government: shared,
+                        submitted,
+                    },
+                });
+            }
+            Ok(out)
+        })
+        .await
     }
 
     /// Number of documents that have anything stored.

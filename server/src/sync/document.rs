@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use accord_shared::policy::{DocFacts, PathStep, Role, WritePolicy};
+use accord_shared::policy::{DocFacts, DocKind, PathStep, Role, WritePolicy};
 use accord_shared::{DocumentId, Message};
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, Automerge, ChangeHash};
@@ -215,13 +215,17 @@ impl DocActor {
         }
     }
 
-    /// A person's role for this document: admins are admins everywhere; for
-    /// others, their role in the engagement (none if they are not a member).
+    /// A person's role for this document: admins are admins everywhere; the
+    /// taxonomy belongs to no engagement, so everyone comes with their
+    /// account's role; for other documents, their role in the engagement
+    /// (none if they are not a member).
     fn role_of(&self, user: &User) -> Option<Role> {
         if user.role == Role::Admin {
             return Some(Role::Admin);
         }
-        self.members.get(&user.id).copied().flatten()
+        self.governance
+            .and_then(|g| role_without_membership(user, g.kind))
+            .or_else(|| self.members.get(&user.id).copied().flatten())
     }
 
     fn facts(&self, user: &User) -> DocFacts {
@@ -230,6 +234,8 @@ impl DocActor {
             shared_with_government: g.is_some_and(|g| g.shared_with_government),
             own: self.owner == Some(user.id),
             submitted: g.is_some_and(|g| g.submitted),
+            // Granting reviewers the confidential parties is not built yet.
+            parties_granted: false,
         }
     }
 
@@ -272,6 +278,9 @@ impl DocActor {
             Err(e) => tracing::error!(error = %e, "could not read the document's governance"),
         }
         let Some(g) = self.governance else { return };
+        if g.kind == DocKind::Taxonomy {
+            return;
+        }
         for conn in newcomers {
             {
                 let user = conn.user.id;
@@ -478,4 +487,15 @@ impl DocActor {
             }
         }
     }
+}
+
+/// The role a person acts in on a governed document of this kind when it
+/// does not depend on the engagement's membership: admins are admins
+/// everywhere; the taxonomy belongs to no engagement, so everyone acts on it
+/// in their account's role. `None`: ask the membership.
+pub(crate) fn role_without_membership(user: &User, kind: DocKind) -> Option<Role> {
+    if user.role == Role::Admin {
+        return Some(Role::Admin);
+    }
+    (kind == DocKind::Taxonomy).then_some(user.role)
 }

@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, Notify};
 
 use crate::auth::User;
 use crate::storage::{StorageError, Store};
-pub(crate) use document::DocCommand;
+pub(crate) use document::{role_without_membership, DocCommand};
 
 /// Identifies one WebSocket connection inside the server.
 pub type ConnId = u64;
@@ -124,6 +124,15 @@ impl SyncRelay {
             }
         }
         Ok(new)
+    }
+
+    /// Learns bindings the server wrote itself (documents it created for a
+    /// person), so the relay holds those actors to that person too.
+    pub fn remember_actors(&self, bindings: &[(Vec<u8>, i64)]) {
+        let mut bound = self.actors.lock().unwrap_or_else(|p| p.into_inner());
+        for (actor, user) in bindings {
+            bound.entry(actor.clone()).or_insert(*user);
+        }
     }
 
     pub(crate) fn next_conn_id(&self) -> ConnId {
