@@ -80,7 +80,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(%addr, data = %config.data_dir.display(), "Accord is serving");
     println!("Accord is running on http://{addr}");
     if let Some(id) = demo {
-        println!("Open the demo engagement: http://{addr}/doc/{id}");
+        println!("Open the demo engagement: http://{addr}/engagement/{id}");
         println!(
             "Sign in as {} (field officer), {} or {} with the password {}",
             seed::DEMO_ACCOUNTS[0].0,
