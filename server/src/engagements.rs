@@ -34,9 +34,6 @@ use crate::storage::{AttachedDocument, NewDocument, Provenance, StorageError, St
 use crate::sync::role_without_membership;
 use crate::web::AppState;
 
-/// Meta key of the taxonomy document's id.
-pub const TAXONOMY_KEY: &str = "taxonomy_document";
-
 /// Longest title accepted, in characters.
 const MAX_TITLE: usize = 300;
 
@@ -460,23 +457,16 @@ async fn add_evaluation(
 
 // ------------------------------------------------------------------ taxonomy
 
-/// `GET /api/taxonomy`: the taxonomy document's id, for everyone signed in.
+/// `GET /api/taxonomy`: the taxonomy document's id, for everyone signed in
+/// (created on first request on a server started without demo data).
 async fn taxonomy(
     State(state): State<AppState>,
     CurrentUser(_): CurrentUser,
 ) -> Result<Json<Value>, AppError> {
-    match state
-        .store
-        .meta(TAXONOMY_KEY)
+    let id = crate::taxonomy::ensure_taxonomy(&state.store)
         .await
-        .map_err(storage_failed)?
-    {
-        Some(id) => Ok(Json(json!({ "id": id }))),
-        None => Err(AppError::new(
-            StatusCode::NOT_FOUND,
-            "The taxonomy has not been created; restart the server.",
-        )),
-    }
+        .map_err(storage_failed)?;
+    Ok(Json(json!({ "id": id.to_string() })))
 }
 
 // ------------------------------------------------------------------ list

@@ -39,6 +39,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = storage::Store::open(&config.data_dir)
         .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
     let demo = if config.seed {
+        taxonomy::ensure_taxonomy(&store)
+            .await
+            .context("creating the taxonomy")?;
         seed::ensure_demo_accounts(&store)
             .await
             .context("creating the demo accounts")?;
@@ -48,9 +51,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
-    taxonomy::ensure_taxonomy(&store)
-        .await
-        .context("creating the taxonomy")?;
     let relay = Arc::new(
         sync::SyncRelay::load(store.clone(), config.check_writes)
             .await

@@ -13,8 +13,11 @@ use accord_shared::policy::DocKind;
 use accord_shared::DocumentId;
 use automerge::ActorId;
 
-use crate::engagements::{new_document, TAXONOMY_KEY};
+use crate::engagements::new_document;
 use crate::storage::{NewDocument, Provenance, StorageError, Store};
+
+/// Meta key of the taxonomy document's id.
+pub const TAXONOMY_KEY: &str = "taxonomy_document";
 
 /// (key, English, French, Spanish)
 type Label = (&'static str, &'static str, &'static str, &'static str);
@@ -244,8 +247,13 @@ pub fn initial() -> Taxonomy {
 
 /// Creates the taxonomy document once; returns its id. It is governed as
 /// its own "engagement" of kind taxonomy, so the relay reads every person's
-/// access from their account's role.
+/// access from their account's role. Called at start when seeding, else on
+/// the first `GET /api/taxonomy` (a server without demo data stores nothing
+/// until someone needs it).
 pub async fn ensure_taxonomy(store: &Store) -> Result<DocumentId, StorageError> {
+    // One creator at a time, so two first requests do not make two taxonomies.
+    static CREATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _creating = CREATING.lock().await;
     if let Some(id) = store.meta(TAXONOMY_KEY).await?.and_then(|v| v.parse().ok()) {
         return Ok(id);
     }
