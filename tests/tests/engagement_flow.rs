@@ -115,7 +115,6 @@ async fn move_on_and_write_the_request(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs GET and POST /api/engagements, which the server does not have yet"]
 async fn a_field_officer_starts_an_engagement_that_a_reviewer_follows_live() -> Result<()> {
     let server = TestServer::start(&[]);
     server.add_user(HQ_EMAIL, "Sofia Lindqvist", "hq_reviewer", HQ_PASSWORD);

@@ -53,15 +53,16 @@ fn DocumentList() -> impl IntoView {
                             view! {
                                 <li>
                                     <A href=href>
-                                        {move || {
-                                            if title.trim().is_empty() {
-                                                t_string!(i18n, untitled).to_string()
-                                            } else {
-                                                title.clone()
-                                            }
+                                        {move || match (title.trim().is_empty(), kind) {
+                                            // A request has no title: its kind names it.
+                                            (true, Some(k)) => kind_label(i18n, k),
+                                            (true, None) => t_string!(i18n, untitled).to_string(),
+                                            (false, _) => title.clone(),
                                         }}
                                     </A>
-                                    {kind.map(|k| view! { <span class="doc-list__kind">{move || kind_label(i18n, k)}</span> })}
+                                    {kind.filter(|_| !doc.title.trim().is_empty()).map(|k| view! {
+                                        <span class="doc-list__kind">{move || kind_label(i18n, k)}</span>
+                                    })}
                                     <span class="muted doc-list__when">
                                         {move || fill(t_string!(i18n, updated), &[("when", when.clone().to_string())])}
                                     </span>
