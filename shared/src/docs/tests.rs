@@ -36,7 +36,13 @@ fn every_shape_round_trips() {
         automerge::Value::Object(ObjType::Text)
     ));
     assert_eq!(
-        doc.get(ROOT, "method").unwrap().unwrap().0.into_string().ok().as_deref(),
+        doc.get(ROOT, "method")
+            .unwrap()
+            .unwrap()
+            .0
+            .into_string()
+            .ok()
+            .as_deref(),
         Some("assessment_mission")
     );
     // Opening it as another kind is a clear error.
