@@ -118,6 +118,34 @@ pub async fn add_member(
     Ok(())
 }
 
+/// `accord member grant-parties|revoke-parties`.
+pub async fn set_parties_grant(
+    store: &Store,
+    engagement: &str,
+    email: &str,
+    granted: bool,
+) -> anyhow::Result<()> {
+    let engagement = document_id(engagement)?;
+    let done = crate::parties::set_grant(store, engagement, email, granted, "cli").await?;
+    let name = &done.user.name;
+    match (granted, done.changed) {
+        (true, true) => {
+            println!("{name} may now read the confidential parties of engagement {engagement}.")
+        }
+        (true, false) => println!(
+            "{name} could already read the confidential parties of engagement {engagement}."
+        ),
+        (false, true) => println!(
+            "{name} may no longer read the confidential parties of engagement {engagement}; \
+             open connections stop receiving them with the next change."
+        ),
+        (false, false) => {
+            println!("{name} had no access to the confidential parties of engagement {engagement}.")
+        }
+    }
+    Ok(())
+}
+
 pub async fn attach(store: &Store, doc: &str, engagement: &str, kind: &str) -> anyhow::Result<()> {
     let (doc, engagement) = (document_id(doc)?, document_id(engagement)?);
     let kind: DocKind = kind.parse().map_err(anyhow::Error::msg)?;

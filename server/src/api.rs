@@ -77,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(admin_users))
         .route("/admin/members", get(admin_members).post(admin_add_member))
         .merge(crate::engagements::router())
+        .merge(crate::parties::router())
 }
 
 /// The signed-in person, if they are an admin.
@@ -133,7 +134,12 @@ async fn admin_members(
         .map_err(AuthError::from)?;
     Ok(Json(json!(members
         .into_iter()
-        .map(|(email, name, role)| json!({ "email": email, "name": name, "role": role }))
+        .map(|m| json!({
+            "email": m.email,
+            "name": m.name,
+            "role": m.role,
+            "parties_granted": m.parties_granted,
+        }))
         .collect::<Vec<_>>())))
 }
 
@@ -175,6 +181,12 @@ async fn admin_add_member(
     )
     .await
     .map_err(AuthError::from)?;
+    // A changed role applies to the person's open connections too.
+    if let Ok(docs) = state.store.engagement_documents(engagement).await {
+        for doc in docs {
+            state.relay.recheck(doc.id).await;
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -199,20 +211,17 @@ async fn document_access(
         }
         return Ok(Json(json!({ "kind": null, "role": user.role, "own": own })));
     };
-    let role = match role_without_membership(&user, g.kind) {
-        Some(role) => Some(role),
-        None => state
-            .store
-            .member_role(g.engagement, user.id)
-            .await
-            .map_err(AuthError::from)?,
-    };
+    let membership = state
+        .store
+        .membership(g.engagement, user.id)
+        .await
+        .map_err(AuthError::from)?;
+    let role = role_without_membership(&user, g.kind).or(membership.map(|m| m.role));
     let facts = DocFacts {
         shared_with_government: g.shared_with_government,
         own,
         submitted: g.submitted,
-        // Granting reviewers the confidential parties is not built yet.
-        parties_granted: false,
+        parties_granted: membership.is_some_and(|m| m.parties_granted),
     };
     match role {
         Some(role) if WritePolicy::may_read(role, g.kind, facts) => Ok(Json(json!({

@@ -484,15 +484,22 @@ async fn list(
         .map_err(storage_failed)?;
     let today = today_utc();
     let mut out = Vec::new();
-    for (id, member_role) in engagements {
-        let role = if all { Some(Role::Admin) } else { member_role };
+    for (id, membership) in engagements {
+        let role = if all {
+            Some(Role::Admin)
+        } else {
+            membership.map(|m| m.role)
+        };
         let Some(role) = role else { continue };
+        let granted = membership.is_some_and(|m| m.parties_granted);
         let attached = state
             .store
             .engagement_documents(id)
             .await
             .map_err(storage_failed)?;
-        if let Some(summary) = summarize(&state.store, &user, role, id, &attached, &today).await {
+        if let Some(summary) =
+            summarize(&state.store, &user, (role, granted), id, &attached, &today).await
+        {
             out.push(summary);
         }
     }
@@ -513,7 +520,7 @@ async fn list(
 async fn summarize(
     store: &Store,
     user: &User,
-    role: Role,
+    (role, parties_granted): (Role, bool),
     id: DocumentId,
     attached: &[AttachedDocument],
     today: &str,
@@ -522,7 +529,7 @@ async fn summarize(
         shared_with_government: a.governance.shared_with_government,
         own: a.owner == Some(user.id),
         submitted: a.governance.submitted,
-        parties_granted: false,
+        parties_granted,
     };
     let readable = |a: &AttachedDocument| WritePolicy::may_read(role, a.governance.kind, facts(a));
     let me = attached

@@ -7,6 +7,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod engagements;
+pub mod parties;
 pub mod seed;
 pub mod storage;
 pub mod sync;

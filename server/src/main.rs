@@ -112,6 +112,24 @@ enum MemberAction {
         #[arg(long)]
         role: Role,
     },
+    /// Let an HQ reviewer member read the engagement's confidential
+    /// consultation parties (names, contacts). Audited.
+    GrantParties {
+        /// The engagement document's id.
+        #[arg(long)]
+        engagement: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Withdraw that grant; the reviewer's open connections stop receiving
+    /// the parties with the next change. Audited.
+    RevokeParties {
+        /// The engagement document's id.
+        #[arg(long)]
+        engagement: String,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -189,16 +207,20 @@ fn main() -> anyhow::Result<()> {
         } => admin_command(&data, |store| async move {
             admin::create_token(&store, &email).await
         }),
-        Command::Member {
-            action:
+        Command::Member { action, data } => admin_command(&data, |store| async move {
+            match action {
                 MemberAction::Add {
                     engagement,
                     email,
                     role,
-                },
-            data,
-        } => admin_command(&data, |store| async move {
-            admin::add_member(&store, &engagement, &email, role).await
+                } => admin::add_member(&store, &engagement, &email, role).await,
+                MemberAction::GrantParties { engagement, email } => {
+                    admin::set_parties_grant(&store, &engagement, &email, true).await
+                }
+                MemberAction::RevokeParties { engagement, email } => {
+                    admin::set_parties_grant(&store, &engagement, &email, false).await
+                }
+            }
         }),
         Command::Doc { action, data } => admin_command(&data, |store| async move {
             match action {

@@ -295,6 +295,18 @@ impl WritePolicy {
         }
     }
 
+    /// Whether the role may grant an HQ reviewer the identities of the
+    /// confidential parties: only a role that writes them may, so no role
+    /// grants more than it has.
+    pub fn may_grant_parties(role: Role) -> bool {
+        Self::access(
+            role,
+            DocKind::Parties,
+            Section::ConfidentialParties,
+            DocFacts::default(),
+        ) == Access::Write
+    }
+
     /// Whether the role may see the document at all (any section readable).
     pub fn may_read(role: Role, kind: DocKind, facts: DocFacts) -> bool {
         let main = Self::section(kind, &[]);
@@ -522,6 +534,32 @@ mod tests {
             DocKind::Assessment,
             facts(false)
         ));
+    }
+
+    #[test]
+    fn only_those_who_write_the_parties_grant_reviewers_to_read_them() {
+        let granted = DocFacts {
+            parties_granted: true,
+            ..DocFacts::default()
+        };
+        assert!(!WritePolicy::may_read(
+            HqReviewer,
+            DocKind::Parties,
+            DocFacts::default()
+        ));
+        assert!(WritePolicy::may_read(HqReviewer, DocKind::Parties, granted));
+        assert!(WritePolicy::may_write(HqReviewer, DocKind::Parties, &[], granted).is_err());
+        for role in [Government, Ngo, Individual] {
+            assert!(
+                !WritePolicy::may_read(role, DocKind::Parties, granted),
+                "{role}"
+            );
+        }
+        let grantors: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| WritePolicy::may_grant_parties(*r))
+            .collect();
+        assert_eq!(grantors, vec![Admin, FieldOfficer]);
     }
 
     #[test]

@@ -75,6 +75,34 @@ pub struct NewDocument {
     pub shared_with_government: bool,
 }
 
+/// A member of an engagement, as the admin page lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub parties_granted: bool,
+}
+
+/// What a person is in an engagement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Membership {
+    pub role: Role,
+    /// May read the confidential consultation parties (HQ reviewers only).
+    pub parties_granted: bool,
+}
+
+/// The outcome of granting or revoking the confidential parties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantChange {
+    Changed,
+    /// It already was so; nothing written.
+    Unchanged,
+    NotMember,
+    /// The member's role (only HQ reviewers can be granted).
+    NotReviewer(String),
+}
+
 /// A document of an engagement as the `documents` table knows it.
 #[derive(Debug, Clone, Copy)]
 pub struct AttachedDocument {
@@ -340,36 +368,35 @@ impl Store {
         .await
     }
 
-    /// Makes a person a member of an engagement with a role (replacing any earlier role).
+    /// Makes a person a member of an engagement with a role (replacing any
+    /// earlier role). A new role drops a grant of the confidential parties:
+    /// it was given to the person in their former role.
     pub async fn add_member(
         &self,
         engagement: DocumentId,
         user: i64,
         role: Role,
     ) -> Result<(), StorageError> {
-        self.write(move |db| {
-            db.execute(
-                "INSERT INTO memberships (engagement, user_id, role) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(engagement, user_id) DO UPDATE SET role = excluded.role",
-                params![engagement.as_bytes().as_slice(), user, role.as_str()],
-            )
-        })
-        .await
-        .map(|_| ())
+        self.write(move |db| upsert_member(db, engagement, user, role))
+            .await
+            .map(|_| ())
     }
 
-    /// An engagement's members: (email, name, role), by name.
-    pub async fn members(
-        &self,
-        engagement: DocumentId,
-    ) -> Result<Vec<(String, String, String)>, StorageError> {
+    /// An engagement's members, by name.
+    pub async fn members(&self, engagement: DocumentId) -> Result<Vec<MemberRow>, StorageError> {
         self.read(move |db| {
             let mut stmt = db.prepare(
-                "SELECT u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+                "SELECT u.email, u.name, m.role, m.parties_granted
+                 FROM memberships m JOIN users u ON u.id = m.user_id
                  WHERE m.engagement = ?1 ORDER BY u.name",
             )?;
             let rows = stmt.query_map([engagement.as_bytes().as_slice()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok(MemberRow {
+                    email: r.get(0)?,
+                    name: r.get(1)?,
+                    role: r.get(2)?,
+                    parties_granted: r.get(3)?,
+                })
             })?;
             rows.collect()
         })
@@ -382,16 +409,70 @@ impl Store {
         engagement: DocumentId,
         user: i64,
     ) -> Result<Option<Role>, StorageError> {
+        Ok(self.membership(engagement, user).await?.map(|m| m.role))
+    }
+
+    /// A person's membership of an engagement: role and grants, if a member.
+    pub async fn membership(
+        &self,
+        engagement: DocumentId,
+        user: i64,
+    ) -> Result<Option<Membership>, StorageError> {
         self.read(move |db| {
             db.query_row(
-                "SELECT role FROM memberships WHERE engagement = ?1 AND user_id = ?2",
+                "SELECT role, parties_granted FROM memberships WHERE engagement = ?1 AND user_id = ?2",
                 params![engagement.as_bytes().as_slice(), user],
-                |r| r.get::<_, String>(0),
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)),
             )
             .optional()
         })
         .await
-        .map(|role| role.and_then(|r| r.parse().ok()))
+        .map(|row| {
+            row.and_then(|(role, parties_granted)| {
+                role.parse().ok().map(|role| Membership {
+                    role,
+                    parties_granted,
+                })
+            })
+        })
+    }
+
+    /// Grants (or revokes) a member the identities of the engagement's
+    /// confidential consultation parties. Only HQ reviewers can hold the
+    /// grant (the write policy gives it no meaning for other roles); the
+    /// check and the write are one step, so a concurrent change of role
+    /// cannot slip between them.
+    pub async fn set_parties_grant(
+        &self,
+        engagement: DocumentId,
+        user: i64,
+        granted: bool,
+    ) -> Result<GrantChange, StorageError> {
+        self.write(move |db| {
+            let key = engagement.as_bytes().as_slice();
+            let row: Option<(String, bool)> = db
+                .query_row(
+                    "SELECT role, parties_granted FROM memberships WHERE engagement = ?1 AND user_id = ?2",
+                    params![key, user],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((role, was)) = row else {
+                return Ok(GrantChange::NotMember);
+            };
+            if role != Role::HqReviewer.as_str() {
+                return Ok(GrantChange::NotReviewer(role));
+            }
+            if was == granted {
+                return Ok(GrantChange::Unchanged);
+            }
+            db.execute(
+                "UPDATE memberships SET parties_granted = ?3 WHERE engagement = ?1 AND user_id = ?2",
+                params![key, user, granted],
+            )?;
+            Ok(GrantChange::Changed)
+        })
+        .await
     }
 
     /// Writes new documents of an engagement in one transaction: each row
@@ -433,11 +514,7 @@ impl Store {
                 )?;
             }
             if let Some((user, role)) = member {
-                db.execute(
-                    "INSERT INTO memberships (engagement, user_id, role) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(engagement, user_id) DO UPDATE SET role = excluded.role",
-                    params![engagement.as_bytes().as_slice(), user, role.as_str()],
-                )?;
+                upsert_member(db, engagement, user, role)?;
             }
             Ok(())
         })
@@ -446,30 +523,36 @@ impl Store {
 
     /// The engagements a person sees on the dashboard, with their role in
     /// each: every engagement for `all` (admins), else those they are a
-    /// member of. Only engagements whose own document is attached as one.
+    /// member of (with their grants). Only engagements whose own document
+    /// is attached as one.
     pub async fn engagements_for(
         &self,
         user: i64,
         all: bool,
-    ) -> Result<Vec<(DocumentId, Option<Role>)>, StorageError> {
+    ) -> Result<Vec<(DocumentId, Option<Membership>)>, StorageError> {
         self.read(move |db| {
             let mut stmt = db.prepare(
-                "SELECT d.doc_id, m.role FROM documents d
+                "SELECT d.doc_id, m.role, m.parties_granted FROM documents d
                  LEFT JOIN memberships m ON m.engagement = d.doc_id AND m.user_id = ?1
                  WHERE d.kind = 'engagement' AND d.engagement = d.doc_id
                    AND (?2 OR m.role IS NOT NULL)",
             )?;
             let rows = stmt.query_map(params![user, all], |r| {
-                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?))
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<bool>>(2)?,
+                ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, role) = row?;
+                let (id, role, granted) = row?;
                 if let Ok(id) = <[u8; 16]>::try_from(id.as_slice()) {
-                    out.push((
-                        DocumentId::from_bytes(id),
-                        role.and_then(|r| r.parse().ok()),
-                    ));
+                    let membership = role.and_then(|r| r.parse().ok()).map(|role| Membership {
+                        role,
+                        parties_granted: granted.unwrap_or(false),
+                    });
+                    out.push((DocumentId::from_bytes(id), membership));
                 }
             }
             Ok(out)
@@ -626,6 +709,22 @@ CREATE TABLE IF NOT EXISTS meta (
 ) WITHOUT ROWID;
 ";
 
+/// Adds a member or changes their role; a changed role loses its grants.
+fn upsert_member(
+    db: &Connection,
+    engagement: DocumentId,
+    user: i64,
+    role: Role,
+) -> rusqlite::Result<usize> {
+    db.execute(
+        "INSERT INTO memberships (engagement, user_id, role) VALUES (?1, ?2, ?3)
+         ON CONFLICT(engagement, user_id) DO UPDATE SET role = excluded.role,
+             parties_granted = CASE WHEN memberships.role = excluded.role
+                                    THEN memberships.parties_granted ELSE 0 END",
+        params![engagement.as_bytes().as_slice(), user, role.as_str()],
+    )
+}
+
 /// A document's owner and, once it joined an engagement, its governance.
 fn read_meta(conn: &Connection, key: &[u8]) -> rusqlite::Result<(Option<i64>, Option<Governance>)> {
     type Row = (Option<i64>, Option<Vec<u8>>, Option<String>, bool, bool);
@@ -657,20 +756,27 @@ fn read_meta(conn: &Connection, key: &[u8]) -> rusqlite::Result<(Option<i64>, Op
     })
 }
 
-/// Brings a database made by an older Accord up to the current schema.
+/// Brings a database made by an older Accord up to the current schema:
+/// columns added since are added with their defaults (a grant nobody gave
+/// is no grant).
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    for (column, ty) in [
-        ("owner", "INTEGER"),
-        ("engagement", "BLOB"),
-        ("kind", "TEXT"),
-        ("shared", "INTEGER NOT NULL DEFAULT 0"),
-        ("submitted", "INTEGER NOT NULL DEFAULT 0"),
+    for (table, column, ty) in [
+        ("documents", "owner", "INTEGER"),
+        ("documents", "engagement", "BLOB"),
+        ("documents", "kind", "TEXT"),
+        ("documents", "shared", "INTEGER NOT NULL DEFAULT 0"),
+        ("documents", "submitted", "INTEGER NOT NULL DEFAULT 0"),
+        (
+            "memberships",
+            "parties_granted",
+            "INTEGER NOT NULL DEFAULT 0",
+        ),
     ] {
         let exists: bool = conn
-            .prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = ?1")?
-            .exists([column])?;
+            .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
+            .exists([table, column])?;
         if !exists {
-            conn.execute_batch(&format!("ALTER TABLE documents ADD COLUMN {column} {ty}"))?;
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {ty}"))?;
         }
     }
     Ok(())
@@ -843,5 +949,90 @@ mod tests {
         assert_eq!(store.document_count().await.unwrap(), 1);
         let empty = store.load(DocumentId::random()).await.unwrap();
         assert!(empty.snapshot.is_none() && empty.changes.is_empty());
+    }
+
+    /// A database written before grants existed: its members keep their
+    /// roles, hold no grant, and can be granted once upgraded.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_older_database_upgrades_and_grants_follow_the_role() {
+        let dir = tempfile::tempdir().unwrap();
+        let engagement = DocumentId::random();
+        {
+            let old = Connection::open(dir.path().join("accord.sqlite3")).unwrap();
+            old.execute_batch(
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                     name TEXT NOT NULL, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+                     disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+                 CREATE TABLE memberships (engagement BLOB NOT NULL, user_id INTEGER NOT NULL REFERENCES users(id),
+                     role TEXT NOT NULL, PRIMARY KEY (engagement, user_id)) WITHOUT ROWID;
+                 INSERT INTO users VALUES (1, 'hq@x.test', 'HQ', 'hq_reviewer', 'x', 0, 0);
+                 INSERT INTO users VALUES (2, 'gov@x.test', 'Gov', 'government', 'x', 0, 0);",
+            )
+            .unwrap();
+            old.execute(
+                "INSERT INTO memberships VALUES (?1, 1, 'hq_reviewer'), (?1, 2, 'government')",
+                [engagement.as_bytes().as_slice()],
+            )
+            .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let hq = store.membership(engagement, 1).await.unwrap().unwrap();
+        assert_eq!((hq.role, hq.parties_granted), (Role::HqReviewer, false));
+        assert_eq!(
+            store.set_parties_grant(engagement, 1, true).await.unwrap(),
+            GrantChange::Changed
+        );
+        assert_eq!(
+            store.set_parties_grant(engagement, 1, true).await.unwrap(),
+            GrantChange::Unchanged
+        );
+        assert!(
+            store
+                .membership(engagement, 1)
+                .await
+                .unwrap()
+                .unwrap()
+                .parties_granted
+        );
+        assert_eq!(
+            store.set_parties_grant(engagement, 2, true).await.unwrap(),
+            GrantChange::NotReviewer("government".into())
+        );
+        assert_eq!(
+            store.set_parties_grant(engagement, 3, true).await.unwrap(),
+            GrantChange::NotMember
+        );
+        // The same role again keeps the grant; another role loses it for good.
+        store
+            .add_member(engagement, 1, Role::HqReviewer)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .membership(engagement, 1)
+                .await
+                .unwrap()
+                .unwrap()
+                .parties_granted
+        );
+        store
+            .add_member(engagement, 1, Role::Government)
+            .await
+            .unwrap();
+        store
+            .add_member(engagement, 1, Role::HqReviewer)
+            .await
+            .unwrap();
+        assert!(
+            !store
+                .membership(engagement, 1)
+                .await
+                .unwrap()
+                .unwrap()
+                .parties_granted
+        );
+        let listed = store.members(engagement).await.unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(listed.iter().all(|m| !m.parties_granted));
     }
 }

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use super::inspect::inspect;
 use super::{ConnHandle, ConnId, SyncRelay};
 use crate::auth::User;
-use crate::storage::{Governance, Provenance};
+use crate::storage::{Governance, Membership, Provenance};
 
 /// What a connection asks of a document.
 pub(crate) enum DocCommand {
@@ -27,6 +27,9 @@ pub(crate) enum DocCommand {
     Ephemeral { from: ConnId, message: Message },
     /// The connection has gone.
     Leave { conn: ConnId },
+    /// Who may read the document has changed (a grant revoked, a role
+    /// changed): check every peer again and stop serving those who may not.
+    Recheck,
 }
 
 /// Close codes (RFC 6455): policy violation, internal error.
@@ -60,9 +63,14 @@ pub(crate) struct DocActor {
     pending: Provenance,
     /// Set when the document belongs to an engagement.
     governance: Option<Governance>,
-    /// Engagement roles of the people who have come to this document (none: not a member).
-    /// Read once per person while the document is open.
-    members: HashMap<i64, Option<Role>>,
+    /// Engagement memberships of the people who have come to this document
+    /// (none: not a member). Read when a person arrives; for the
+    /// confidential parties, again before every answer, so a revoked grant
+    /// ends what is relayed even when it was revoked from the CLI.
+    members: HashMap<i64, Option<Membership>>,
+    /// Peers admitted to a restricted document in this batch: their read is
+    /// audited before anything is sent to them.
+    restricted_reads: Vec<ConnId>,
 }
 
 impl DocActor {
@@ -78,6 +86,7 @@ impl DocActor {
             pending: Provenance::default(),
             governance: None,
             members: HashMap::new(),
+            restricted_reads: Vec::new(),
         }
     }
 
@@ -187,12 +196,14 @@ impl DocActor {
                 DocCommand::Leave { conn } => {
                     self.peers.remove(&conn);
                 }
+                DocCommand::Recheck => {}
             }
         }
         let heads_after = self.doc.get_heads();
         if heads_after != heads_before {
             self.persist_since(&heads_before).await?;
         }
+        self.audit_restricted_reads().await;
         self.answer_peers();
         if self.since_snapshot >= COMPACT_AFTER {
             self.compact().await;
@@ -225,7 +236,11 @@ impl DocActor {
         }
         self.governance
             .and_then(|g| role_without_membership(user, g.kind))
-            .or_else(|| self.members.get(&user.id).copied().flatten())
+            .or_else(|| self.membership(user).map(|m| m.role))
+    }
+
+    fn membership(&self, user: &User) -> Option<Membership> {
+        self.members.get(&user.id).copied().flatten()
     }
 
     fn facts(&self, user: &User) -> DocFacts {
@@ -234,9 +249,14 @@ impl DocActor {
             shared_with_government: g.is_some_and(|g| g.shared_with_government),
             own: self.owner == Some(user.id),
             submitted: g.is_some_and(|g| g.submitted),
-            // Granting reviewers the confidential parties is not built yet.
-            parties_granted: false,
+            parties_granted: self.membership(user).is_some_and(|m| m.parties_granted),
         }
+    }
+
+    /// Documents whose every read is audited and whose readers are checked
+    /// again before each answer: the identities of confidential parties.
+    fn restricted(&self) -> bool {
+        self.governance.is_some_and(|g| g.kind == DocKind::Parties)
     }
 
     /// Whether this person may write every section the message touches.
@@ -260,9 +280,14 @@ impl DocActor {
     }
 
     /// For connections new to this document: re-reads how the document is
-    /// governed and the newcomers' engagement roles, so an attachment or a
-    /// membership change made since the document was opened applies to them.
+    /// governed and the newcomers' engagement memberships, so an attachment
+    /// or a membership change made since the document was opened applies to
+    /// them. On a [`DocCommand::Recheck`], and before every answer of a
+    /// restricted document, every peer's membership is read again and
+    /// those who may no longer read the document are told it is
+    /// unavailable and served nothing more.
     async fn learn_members(&mut self, batch: &[DocCommand]) {
+        let recheck_asked = batch.iter().any(|cmd| matches!(cmd, DocCommand::Recheck));
         let newcomers: Vec<&ConnHandle> = batch
             .iter()
             .filter_map(|cmd| match cmd {
@@ -270,7 +295,8 @@ impl DocActor {
                 _ => None,
             })
             .collect();
-        if newcomers.is_empty() {
+        let recheck = recheck_asked || (self.restricted() && !self.peers.is_empty());
+        if newcomers.is_empty() && !recheck {
             return;
         }
         match self.relay.store().governance(self.id).await {
@@ -281,20 +307,87 @@ impl DocActor {
         if g.kind == DocKind::Taxonomy {
             return;
         }
-        for conn in newcomers {
-            {
-                let user = conn.user.id;
-                if conn.user.role == Role::Admin {
-                    continue;
+        let mut users: Vec<i64> = newcomers
+            .iter()
+            .filter(|conn| conn.user.role != Role::Admin)
+            .map(|conn| conn.user.id)
+            .collect();
+        if recheck || self.restricted() {
+            users.extend(
+                self.peers
+                    .values()
+                    .filter(|p| p.conn.user.role != Role::Admin)
+                    .map(|p| p.conn.user.id),
+            );
+        }
+        users.sort_unstable();
+        users.dedup();
+        for user in users {
+            let membership = match self.relay.store().membership(g.engagement, user).await {
+                Ok(membership) => membership,
+                Err(e) => {
+                    // Unknown is no access: better a reader waits than a revoked one reads.
+                    tracing::error!(error = %e, "could not read the engagement's membership");
+                    None
                 }
-                let role = match self.relay.store().member_role(g.engagement, user).await {
-                    Ok(role) => role,
-                    Err(e) => {
-                        tracing::error!(error = %e, "could not read the engagement's membership");
-                        None
-                    }
-                };
-                self.members.insert(user, role);
+            };
+            self.members.insert(user, membership);
+        }
+        self.drop_unreadable_peers();
+    }
+
+    /// Peers who may no longer read the document: told it is unavailable,
+    /// and nothing more of it is sent to them.
+    fn drop_unreadable_peers(&mut self) {
+        let gone: Vec<ConnId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| !self.may_read(&p.conn.user))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in gone {
+            if let Some(peer) = self.peers.remove(&id) {
+                tracing::info!(doc = %self.id, user = %peer.conn.user.email, "access ended; no longer serving this document to them");
+                self.unavailable(&peer.conn);
+            }
+        }
+    }
+
+    /// Records in the audit log who has just been admitted to a restricted
+    /// document, before anything of it is sent; a peer whose read cannot be
+    /// recorded is not served.
+    async fn audit_restricted_reads(&mut self) {
+        let admitted = std::mem::take(&mut self.restricted_reads);
+        let Some(g) = self.governance.filter(|_| self.restricted()) else {
+            return;
+        };
+        for id in admitted {
+            let Some(peer) = self.peers.get(&id) else {
+                continue;
+            };
+            let user = peer.conn.user.clone();
+            let how = match self.role_of(&user) {
+                Some(Role::HqReviewer) => "hq_reviewer, by grant".to_owned(),
+                Some(role) => role.as_str().to_owned(),
+                None => "no role".to_owned(),
+            };
+            let detail = format!(
+                "confidential parties {} of engagement {} served ({how})",
+                self.id, g.engagement
+            );
+            if let Err(e) =
+                crate::audit::record(self.relay.store(), "parties_read", &user.email, &detail).await
+            {
+                tracing::error!(error = %e, "could not audit a read of confidential parties; not serving it");
+                if let Some(peer) = self.peers.remove(&id) {
+                    peer.conn.close(
+                        CLOSE_INTERNAL,
+                        format!(
+                            "document {}: the server could not record this read in its audit log; try again shortly",
+                            self.id
+                        ),
+                    );
+                }
             }
         }
     }
@@ -370,6 +463,9 @@ impl DocActor {
             self.pending.owner = Some(conn.user.id);
         }
         let id = conn.id;
+        if self.restricted() && !self.peers.contains_key(&id) {
+            self.restricted_reads.push(id);
+        }
         let peer = self.peers.entry(id).or_insert_with(|| Peer {
             conn,
             state: sync::State::new(),

@@ -180,6 +180,21 @@ impl SyncRelay {
         true
     }
 
+    /// Asks an open document to check again who of its peers may still
+    /// read it (after a grant is revoked or a membership changes). A
+    /// document that is not open needs nothing: everyone is checked on
+    /// arrival.
+    pub async fn recheck(self: &Arc<Self>, doc: DocumentId) {
+        let tx = {
+            let docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+            docs.get(&doc).cloned()
+        };
+        if let Some(tx) = tx {
+            // A retiring actor has no peers left to check.
+            let _ = tx.send(DocCommand::Recheck).await;
+        }
+    }
+
     /// Number of documents currently held in memory.
     pub fn open_documents(&self) -> usize {
         self.docs.lock().map(|d| d.len()).unwrap_or(0)
