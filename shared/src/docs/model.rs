@@ -407,6 +407,10 @@ record!(
         pub independence: Independence,
         pub start: String,
         pub end: String,
+        /// What is evaluated: period, outputs, places, questions.
+        pub scope: Text,
+        /// Who evaluates: names and organisations.
+        pub evaluators: Text,
         pub relevance: Criterion,
         pub coherence: Criterion,
         pub effectiveness: Criterion,

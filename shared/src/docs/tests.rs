@@ -427,3 +427,21 @@ fn unknown_enumeration_values_are_errors_not_silent_defaults() {
     doc.put(ROOT, "scope", 42_i64).unwrap();
     assert!(open::<Request>(&doc).is_err());
 }
+
+#[test]
+fn an_evaluation_of_version_1_opens_without_scope_and_evaluators_then_keeps_them() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/evaluation-v1.automerge");
+    let mut doc = AutoCommit::load(&std::fs::read(path).unwrap()).unwrap();
+    let e: Evaluation = open(&doc).unwrap();
+    assert_eq!(e.scope.as_str(), "");
+    assert_eq!(e.evaluators.as_str(), "");
+    update::<Evaluation>(&mut doc, |e| {
+        e.scope = "Legal aid outputs, 2026".into();
+        e.evaluators = "OHCHR field presence with the Ministry's inspectorate".into();
+    })
+    .unwrap();
+    let e: Evaluation = open(&AutoCommit::load(&doc.save()).unwrap()).unwrap();
+    assert_eq!(e.scope.as_str(), "Legal aid outputs, 2026");
+    assert!(e.evaluators.as_str().starts_with("OHCHR"));
+}
