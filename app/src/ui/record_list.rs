@@ -34,7 +34,10 @@ pub fn record_name(i18n: I18nContext<Locale>, noun: &str, name: &str, position: 
 ///
 /// `item` names a record for its buttons, given its id and 1-based position
 /// (use [`record_name`]); `row` renders a record's fields given its id;
-/// `blank` makes a new record (its `pos` is set here).
+/// `blank` makes a new record (its `pos` is set here). Lists nest: a row may
+/// hold a `RecordList` of its own (`["outcomes", id, "outputs"]`), with a
+/// lower `level` of heading. Problems found at the list's own path ("this
+/// output has no indicator") show under its heading.
 #[component]
 pub fn RecordList<R, F, IV>(
     #[prop(into)] path: FieldPath,
@@ -50,6 +53,10 @@ pub fn RecordList<R, F, IV>(
     item: Callback<(String, usize), String>,
     blank: fn() -> R,
     row: F,
+    /// The heading's level: 2 (the default) for a list of the document, 3
+    /// or 4 for a list inside a record.
+    #[prop(default = 2)]
+    level: u8,
 ) -> impl IntoView
 where
     R: Reconcile + Positioned + 'static,
@@ -66,6 +73,9 @@ where
     let base = dom_id_for(&path);
     let heading_id = format!("{base}-heading");
     let note_id = format!("{base}-note");
+    let problems_id = format!("{base}-problems");
+    let list_problems = doc.problems_at(&path);
+    let described_by = problems_id.clone();
     let path = StoredValue::new(path);
 
     let add = {
@@ -87,8 +97,25 @@ where
     };
 
     view! {
-        <section class="records" aria-labelledby=heading_id.clone()>
-            <h2 id=heading_id.clone() class="records__heading">{heading}</h2>
+        <section
+            class="records"
+            aria-labelledby=heading_id.clone()
+            aria-describedby=move || list_problems.with(|p| !p.is_empty()).then(|| described_by.clone())
+        >
+            {match level {
+                3 => view! { <h3 id=heading_id.clone() class="records__heading">{heading}</h3> }.into_any(),
+                4 => view! { <h4 id=heading_id.clone() class="records__heading">{heading}</h4> }.into_any(),
+                5.. => view! { <h5 id=heading_id.clone() class="records__heading">{heading}</h5> }.into_any(),
+                _ => view! { <h2 id=heading_id.clone() class="records__heading">{heading}</h2> }.into_any(),
+            }}
+            {move || {
+                let list = list_problems.get();
+                (!list.is_empty()).then(|| view! {
+                    <ul id=problems_id.clone() class="field__problems records__problems">
+                        {list.into_iter().map(|code| view! { <li>{problem_text(i18n, code)}</li> }).collect_view()}
+                    </ul>
+                })
+            }}
             {move || read_only.get().map(|reason| view! {
                 <p id=note_id.clone() class="field__note">{reason}</p>
             })}
