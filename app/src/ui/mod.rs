@@ -1,17 +1,25 @@
 //! The interface: the shell (header on every page), the session and the routes.
 
 mod admin;
+mod assessment;
+mod consultations;
 mod dashboard;
 pub mod doc;
 mod editor;
 mod engagement;
+mod evaluation;
 pub mod fields;
 mod header;
 mod home;
+mod linked;
 mod login;
+mod programme;
 pub mod record_list;
 mod request;
+mod taxonomy;
+pub mod siblings;
 pub mod text_field;
+mod trace;
 pub mod vocab;
 
 use leptos::prelude::*;
@@ -130,8 +138,16 @@ fn Shell() -> impl IntoView {
                         view=|| view! { <RequireSignIn><engagement::EngagementPage /></RequireSignIn> }
                     />
                     <Route
+                        path=path!("/engagement/:id/trace")
+                        view=|| view! { <RequireSignIn><trace::TracePage /></RequireSignIn> }
+                    />
+                    <Route
                         path=path!("/admin")
                         view=|| view! { <RequireSignIn><admin::AdminPage /></RequireSignIn> }
+                    />
+                    <Route
+                        path=path!("/taxonomy")
+                        view=|| view! { <RequireSignIn><taxonomy::TaxonomyPage /></RequireSignIn> }
                     />
                     <Route
                         path=path!("/doc/:id")
