@@ -67,7 +67,7 @@ pub fn is_overdue(action: &FollowUpAction, today: &str) -> bool {
 fn numbered(i18n: I18nContext<Locale>, title: &str, key: Label, n: usize) -> String {
     let title = title.trim();
     if title.is_empty() {
-        fill(&key(i18n), &[("n", n.to_string())])
+        fill(key(i18n), &[("n", n.to_string())])
     } else {
         title.to_string()
     }
