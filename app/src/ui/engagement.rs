@@ -369,6 +369,9 @@ fn DocumentsPanel(engagement: Memo<Engagement>) -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
+            <p class="trace-link">
+                <A href=format!("/engagement/{engagement_id}/trace")>{t!(i18n, trace_link)}</A>
+            </p>
             <h3>{t!(i18n, evaluations_heading)}</h3>
             {move || evaluations.with(Vec::is_empty).then(|| view! { <p class="muted">{t!(i18n, evaluations_none)}</p> })}
             <ul class="doc-links">
