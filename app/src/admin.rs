@@ -23,6 +23,9 @@ pub struct Member {
     pub email: String,
     pub name: String,
     pub role: String,
+    /// An HQ reviewer who may read the confidential consultation parties.
+    #[serde(default)]
+    pub parties_granted: bool,
 }
 
 #[derive(Serialize)]
@@ -66,6 +69,34 @@ pub async fn add_member(engagement: DocumentId, email: &str, role: Role) -> Resu
     })
     .ok_or(ApiError::Unreadable)?;
     let response = auth::request("POST", "/api/admin/members", Some(body)).await?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(auth::refused(&response).await)
+    }
+}
+
+#[derive(Serialize)]
+struct PartiesGrant<'a> {
+    email: &'a str,
+    granted: bool,
+}
+
+/// `PUT /api/engagements/{id}/parties-grant`: lets an HQ reviewer member
+/// read the engagement's confidential parties (`granted`), or no longer.
+/// Field officers of the engagement and administrators may; the server
+/// audits it and stops serving the parties at once on a revocation.
+pub async fn set_parties_grant(
+    engagement: DocumentId,
+    email: &str,
+    granted: bool,
+) -> Result<(), ApiError> {
+    let body = auth::to_json(&PartiesGrant { email, granted }).ok_or(ApiError::Unreadable)?;
+    let path = format!(
+        "/api/engagements/{}/parties-grant",
+        String::from(js_sys::encode_uri_component(&engagement.to_string()))
+    );
+    let response = auth::request("PUT", &path, Some(body)).await?;
     if response.ok() {
         Ok(())
     } else {

@@ -1,6 +1,8 @@
 //! `/admin`, for administrators: every account, and who is in an engagement
-//! with which role (list, add, change a role). Others are told the page is
-//! for administrators; the server refuses them the API anyway.
+//! with which role (list, add, change a role), and which HQ reviewers may
+//! read the confidential parties. Others are told the page is for
+//! administrators; the server refuses them the API anyway. The taxonomy
+//! has a page of its own (`taxonomy.rs`), linked from here.
 
 use accord_shared::policy::Role;
 use accord_shared::DocumentId;
@@ -67,6 +69,9 @@ fn AdminContent() -> impl IntoView {
         view! {
             <div class="page admin">
                 <h1 class="admin__title">{t!(i18n, admin_heading)}</h1>
+                <p class="admin__links">
+                    <A href="/taxonomy">{t!(i18n, taxonomy_admin_link)}</A>
+                </p>
                 <AccountsTable accounts />
                 <Members accounts />
             </div>
@@ -76,7 +81,7 @@ fn AdminContent() -> impl IntoView {
 }
 
 /// What went wrong with an admin call, for a person.
-fn error_text(i18n: I18nContext<Locale>, error: &ApiError) -> String {
+pub(super) fn error_text(i18n: I18nContext<Locale>, error: &ApiError) -> String {
     match error {
         ApiError::Refused { status: 403, .. } => t_string!(i18n, admin_only).to_string(),
         ApiError::Refused { status: 401, .. } => t_string!(i18n, admin_signed_out).to_string(),
@@ -326,7 +331,7 @@ fn Members(accounts: Accounts) -> impl IntoView {
                 </div>
             </form>
 
-            <MemberList members shown />
+            <MemberList members shown reload />
 
             <div class="member-add">
                 <h3 id="add-member-heading">{t!(i18n, add_member_heading)}</h3>
@@ -410,13 +415,64 @@ fn Members(accounts: Accounts) -> impl IntoView {
     }
 }
 
+/// After a change of access to the confidential parties: what happened.
+#[derive(Debug, Clone)]
+enum GrantOutcome {
+    Done { name: String, granted: bool },
+    Failed(String),
+}
+
 #[component]
 fn MemberList(
     members: LocalResource<Listed>,
     shown: RwSignal<Option<DocumentId>>,
+    reload: RwSignal<u32>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    move || match members.get() {
+    let busy = RwSignal::new(None::<String>);
+    let outcome = RwSignal::new(None::<GrantOutcome>);
+    // Grant or revoke, then list again: the list shows what the server holds.
+    let set_grant = move |engagement: DocumentId, email: String, name: String, granted: bool| {
+        if busy.get_untracked().is_some() {
+            return;
+        }
+        busy.set(Some(email.clone()));
+        outcome.set(None);
+        leptos::task::spawn_local(async move {
+            let result = admin::set_parties_grant(engagement, &email, granted).await;
+            busy.try_set(None);
+            outcome.try_set(Some(match result {
+                Ok(()) => GrantOutcome::Done { name, granted },
+                Err(e) => GrantOutcome::Failed(fill(
+                    t_string!(i18n, parties_grant_error),
+                    &[("reason", error_text(i18n, &e))],
+                )),
+            }));
+            reload.try_update(|n| *n = n.wrapping_add(1));
+        });
+    };
+    let outcome_view = move || {
+        outcome.get().map(|o| match o {
+            GrantOutcome::Done { name, granted } => view! {
+                <p id="grant-outcome" class="success" role="status">
+                    {move || {
+                        let text = if granted {
+                            t_string!(i18n, parties_granted_now)
+                        } else {
+                            t_string!(i18n, parties_revoked_now)
+                        };
+                        fill(text, &[("name", name.clone())])
+                    }}
+                </p>
+            }
+            .into_any(),
+            GrantOutcome::Failed(text) => view! {
+                <p id="grant-outcome" class="error" role="alert">{text}</p>
+            }
+            .into_any(),
+        })
+    };
+    let list = move || match members.get() {
         // Asking for the first time.
         None => shown
             .get()
@@ -433,11 +489,11 @@ fn MemberList(
         Some(Some((_, Ok(list)))) if list.is_empty() => {
             view! { <p class="members__empty muted">{t!(i18n, members_empty)}</p> }.into_any()
         }
-        Some(Some((id, Ok(list)))) => {
-            let id = id.to_string();
+        Some(Some((engagement, Ok(list)))) => {
+            let id = engagement.to_string();
             view! {
                 <div class="table-wrap">
-                    <table class="table">
+                    <table class="table" aria-describedby="parties-hint">
                         <caption>
                             {move || fill(t_string!(i18n, members_caption), &[("id", id.clone())])}
                         </caption>
@@ -446,6 +502,7 @@ fn MemberList(
                                 <th scope="col">{t!(i18n, col_name)}</th>
                                 <th scope="col">{t!(i18n, col_email)}</th>
                                 <th scope="col">{t!(i18n, col_role)}</th>
+                                <th scope="col">{t!(i18n, col_parties)}</th>
                             </tr>
                         </thead>
                         <tbody>
@@ -453,11 +510,13 @@ fn MemberList(
                                 .into_iter()
                                 .map(|member| {
                                     let role = member.role.clone();
+                                    let parties = parties_cell(i18n, engagement, &member, busy, set_grant);
                                     view! {
                                         <tr>
                                             <th scope="row">{member.name}</th>
                                             <td class="table__email">{member.email}</td>
                                             <td>{move || role_label(i18n, &role)}</td>
+                                            <td>{parties}</td>
                                         </tr>
                                     }
                                 })
@@ -465,8 +524,61 @@ fn MemberList(
                         </tbody>
                     </table>
                 </div>
+                <p id="parties-hint" class="hint">{t!(i18n, parties_column_hint)}</p>
             }
             .into_any()
         }
+    };
+    view! {
+        {list}
+        {outcome_view}
+    }
+}
+
+/// Whether a member reads the confidential parties: an HQ reviewer's grant
+/// as a checkbox; field officers and administrators by their role; others never.
+fn parties_cell(
+    i18n: I18nContext<Locale>,
+    engagement: DocumentId,
+    member: &Member,
+    busy: RwSignal<Option<String>>,
+    set_grant: impl Fn(DocumentId, String, String, bool) + Copy + 'static,
+) -> AnyView {
+    match member.role.parse::<Role>() {
+        Ok(Role::HqReviewer) => {
+            let (email, name) = (member.email.clone(), member.name.clone());
+            let granted = member.parties_granted;
+            let label_name = name.clone();
+            let mine = email.clone();
+            let on_change = move |ev: leptos::ev::Event| {
+                set_grant(
+                    engagement,
+                    email.clone(),
+                    name.clone(),
+                    event_target_checked(&ev),
+                );
+            };
+            view! {
+                <label class="checkbox">
+                    <input
+                        type="checkbox"
+                        prop:checked=granted
+                        aria-label=move || {
+                            fill(t_string!(i18n, parties_may_read_label), &[("name", label_name.clone())])
+                        }
+                        aria-busy=move || (busy.get().as_deref() == Some(mine.as_str())).then_some("true")
+                        disabled=move || busy.get().is_some()
+                        on:change=on_change
+                    />
+                    " "
+                    {t!(i18n, parties_may_read)}
+                </label>
+            }
+            .into_any()
+        }
+        Ok(Role::FieldOfficer | Role::Admin) => {
+            view! { <span>{t!(i18n, parties_by_role)}</span> }.into_any()
+        }
+        _ => view! { <span class="muted">{t!(i18n, parties_never)}</span> }.into_any(),
     }
 }
