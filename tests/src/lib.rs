@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod client;
+pub mod forms;
 pub mod load;
 pub mod node;
 pub mod server;
