@@ -127,7 +127,12 @@ fn names(peer: &mut Peer, id: DocumentId) -> Vec<String> {
         return Vec::new();
     };
     docs::open::<Parties>(&entry.doc)
-        .map(|p| p.parties.values().map(|x| x.name.as_str().to_owned()).collect())
+        .map(|p| {
+            p.parties
+                .values()
+                .map(|x| x.name.as_str().to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -148,10 +153,17 @@ async fn listen(peer: &mut Peer, wait: Duration) {
 
 /// Asks for a document over a bare socket and keeps every frame the server
 /// sends for `wait`: what really went over the wire.
-async fn frames_for(server: &TestServer, token: &str, id: DocumentId, wait: Duration) -> Vec<Vec<u8>> {
+async fn frames_for(
+    server: &TestServer,
+    token: &str,
+    id: DocumentId,
+    wait: Duration,
+) -> Vec<Vec<u8>> {
     let mut ws = raw_socket(&server.ws_url(), Some(token)).await.unwrap();
     let me = format!("raw-{}", DocumentId::random());
-    ws.send(WsMessage::Binary(join_frame(&me).into())).await.unwrap();
+    ws.send(WsMessage::Binary(join_frame(&me).into()))
+        .await
+        .unwrap();
     let mut empty = AutoCommit::new();
     let hello = empty
         .sync()
@@ -208,7 +220,9 @@ fn kinds_about(frames: &[Vec<u8>], id: DocumentId) -> Vec<String> {
 async fn an_ungranted_reviewer_gets_doc_unavailable_and_not_one_byte_of_the_parties() {
     let s = start();
     let server = &s.server;
-    let mut officer = Peer::connect(&server.ws_url(), &server.token).await.unwrap();
+    let mut officer = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     s.officer_adds_party(&mut officer, WITNESS).await;
 
     // What went over the wire to the reviewer: an answer that the document
@@ -219,7 +233,10 @@ async fn an_ungranted_reviewer_gets_doc_unavailable_and_not_one_byte_of_the_part
     // The same bytes do travel to someone who may read them (so the check above can fail).
     let frames = frames_for(server, &server.token, s.parties, Duration::from_secs(2)).await;
     assert!(kinds_about(&frames, s.parties).contains(&"sync".to_owned()));
-    assert!(frames.iter().any(|f| contains(f, WITNESS)), "the officer is served the parties");
+    assert!(
+        frames.iter().any(|f| contains(f, WITNESS)),
+        "the officer is served the parties"
+    );
 
     // A reviewer who asked stays unserved while the officer keeps writing.
     let mut hq = Peer::connect(&server.ws_url(), &s.hq).await.unwrap();
@@ -252,7 +269,9 @@ async fn an_ungranted_reviewer_gets_doc_unavailable_and_not_one_byte_of_the_part
 async fn a_granted_reviewer_reads_the_parties_until_the_grant_is_revoked() {
     let s = start();
     let server = &s.server;
-    let mut officer = Peer::connect(&server.ws_url(), &server.token).await.unwrap();
+    let mut officer = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     s.officer_adds_party(&mut officer, WITNESS).await;
 
     // The field officer of the engagement grants it.
@@ -296,9 +315,11 @@ async fn a_granted_reviewer_reads_the_parties_until_the_grant_is_revoked() {
     .await
     .unwrap();
     s.officer_adds_party(&mut officer, "Second witness").await;
-    hq.until("the second party arrives", |p| names(p, s.parties).len() == 2)
-        .await
-        .unwrap();
+    hq.until("the second party arrives", |p| {
+        names(p, s.parties).len() == 2
+    })
+    .await
+    .unwrap();
     // Reading is all a grant gives: a write is refused.
     docs::update::<Parties>(hq.doc(s.parties), |p| {
         items::push(&mut p.parties, Party::default());
@@ -306,17 +327,16 @@ async fn a_granted_reviewer_reads_the_parties_until_the_grant_is_revoked() {
     .unwrap();
     hq.push(s.parties).await.unwrap();
     let errors = hq.until_closed().await.unwrap();
-    assert!(
-        errors.iter().any(|e| e.contains("read-only")),
-        "{errors:?}"
-    );
+    assert!(errors.iter().any(|e| e.contains("read-only")), "{errors:?}");
 
     let mut hq = Peer::connect(&server.ws_url(), &s.hq).await.unwrap();
     hq.follow(s.parties);
     hq.push(s.parties).await.unwrap();
-    hq.until("the parties arrive again", |p| names(p, s.parties).len() == 2)
-        .await
-        .unwrap();
+    hq.until("the parties arrive again", |p| {
+        names(p, s.parties).len() == 2
+    })
+    .await
+    .unwrap();
 
     // Revoked while the reviewer's connection is open: told at once, and
     // nothing more of the parties reaches it.
@@ -355,7 +375,9 @@ async fn a_granted_reviewer_reads_the_parties_until_the_grant_is_revoked() {
 async fn a_grant_revoked_from_the_cli_ends_what_an_open_connection_receives() {
     let s = start();
     let server = &s.server;
-    let mut officer = Peer::connect(&server.ws_url(), &server.token).await.unwrap();
+    let mut officer = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
     s.officer_adds_party(&mut officer, WITNESS).await;
     server.run_admin(&[
         "member",
