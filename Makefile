@@ -18,7 +18,7 @@ export TRUNK_SKIP_VERSION_CHECK := true
 ADDR ?= 127.0.0.1:8080
 DATA ?= ./data
 
-APP_SOURCES := $(shell find app shared style -type f -not -path '*/target/*') Cargo.toml Cargo.lock Trunk.toml
+APP_SOURCES := $(shell find app shared style -type f -not -path '*/target/*') Cargo.toml Cargo.lock Trunk.toml .cargo/config.toml
 
 .PHONY: run test tools test-tools app server lint bench clean
 
