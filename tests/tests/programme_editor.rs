@@ -4,14 +4,13 @@
 //! evaluates it with a finding and a follow-up action; an HQ reviewer sees
 //! the output arrive live.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use accord_shared::docs::{self, items, Assessment, Need};
 use accord_shared::DocumentId;
-use accord_tests::browser::{Browser, Driver};
+use accord_tests::browser::Driver;
 use accord_tests::{Peer, TestServer};
-use anyhow::{bail, Result};
-use fantoccini::elements::Element;
+use anyhow::Result;
 use serde_json::json;
 
 const HQ_EMAIL: &str = "desk.officer@hq.test";
@@ -70,93 +69,6 @@ async fn engagement_with_needs(server: &TestServer) -> Result<(String, String)> 
     Ok((engagement, programme))
 }
 
-/// Waits until nothing visible matches `css` (a message has gone).
-async fn until_gone(b: &Browser, css: &str) -> Result<Duration> {
-    let start = Instant::now();
-    loop {
-        let text = b.text(css).await?;
-        if text.is_empty() {
-            return Ok(start.elapsed());
-        }
-        if start.elapsed() > accord_tests::PATIENCE {
-            bail!("{css:?} still reads {text:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The checkbox named `name` in the group (fieldset) named `group`: the
-/// same need is offered by the outcome and by each of its outputs.
-async fn checkbox_in(b: &Browser, group: &str, name: &str) -> Result<Element> {
-    let start = Instant::now();
-    loop {
-        let found = b
-            .client
-            .execute(
-                "const [group, name] = arguments;\
-                 const set = Array.from(document.querySelectorAll('fieldset'))\
-                   .find(f => f.querySelector(':scope > legend')?.textContent.trim() === group);\
-                 if (!set) return null;\
-                 return Array.from(set.querySelectorAll('input[type=checkbox]'))\
-                   .find(e => e.labels && Array.from(e.labels).some(l => l.textContent.trim() === name)) || null;",
-                vec![json!(group), json!(name)],
-            )
-            .await?;
-        // A WebDriver element reference: `{"element-6066-…": "<id>"}`.
-        let id = found
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(|v| v.as_str());
-        if let Some(id) = id {
-            let id = fantoccini::elements::ElementRef::from(id.to_owned());
-            return Ok(Element::from_element_id(b.client.clone(), id));
-        }
-        if start.elapsed() > accord_tests::PATIENCE {
-            bail!("no checkbox {name:?} in the group {group:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Sets the date input labelled `label`, as the date picker would.
-async fn set_date(b: &Browser, label: &str, date: &str) -> Result<()> {
-    let done = b
-        .client
-        .execute(
-            "const [label, value] = arguments;\
-             const el = Array.from(document.querySelectorAll('input[type=date]'))\
-               .find(e => e.labels && Array.from(e.labels).some(l => l.textContent.trim() === label));\
-             if (!el) return false;\
-             el.focus(); el.value = value;\
-             el.dispatchEvent(new Event('change', {bubbles: true}));\
-             return true;",
-            vec![json!(label), json!(date)],
-        )
-        .await?;
-    if done != json!(true) {
-        bail!("no date field labelled {label:?}");
-    }
-    Ok(())
-}
-
-/// The whole page, as tall as it is, saved under /tmp for a person to look at.
-async fn full_page(b: &Browser, file: &str) -> Result<()> {
-    let height = b
-        .client
-        .execute("return document.documentElement.scrollHeight;", vec![])
-        .await?
-        .as_u64()
-        .unwrap_or(900)
-        .clamp(900, 8000);
-    b.client.set_window_size(1200, height as u32).await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let png = b.client.screenshot().await?;
-    std::fs::write(format!("/tmp/{file}"), png)?;
-    b.client.set_window_size(1200, 900).await?;
-    b.screenshot(file).await?;
-    Ok(())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_field_officer_builds_the_results_framework_and_evaluates_it() -> Result<()> {
     let server = TestServer::start(&[]);
@@ -199,7 +111,7 @@ async fn a_field_officer_builds_the_results_framework_and_evaluates_it() -> Resu
         .await?
         .send_keys(OUTPUT)
         .await?;
-    let need = checkbox_in(&fo, "Needs this output addresses", NEED).await?;
+    let need = fo.checkbox_in("Needs this output addresses", NEED).await?;
     need.click().await?;
     assert_eq!(need.prop("checked").await?.as_deref(), Some("true"));
     fo.until_text(NO_INDICATOR, "This output has no indicator yet.")
@@ -229,10 +141,10 @@ async fn a_field_officer_builds_the_results_framework_and_evaluates_it() -> Resu
         .await?
         .send_keys("60")
         .await?;
-    until_gone(&fo, NO_INDICATOR).await?;
+    fo.until_gone(NO_INDICATOR).await?;
     hq.until_value("Indicator", "Paralegals certified").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    full_page(&fo, "programme-editor.png").await?;
+    fo.full_page("programme-editor.png").await?;
 
     // A periodic evaluation, from the engagement page.
     fo.by_role("link", "Engagement").await?.click().await?;
@@ -262,12 +174,11 @@ async fn a_field_officer_builds_the_results_framework_and_evaluates_it() -> Resu
         .await?
         .send_keys("Training started a month late")
         .await?;
-    checkbox_in(&fo, "Needs this finding concerns", NEED)
+    fo.checkbox_in("Needs this finding concerns", NEED)
         .await?
         .click()
         .await?;
-    checkbox_in(
-        &fo,
+    fo.checkbox_in(
         "Outputs this finding measures",
         &format!("{OUTCOME} › {OUTPUT}"),
     )
@@ -302,11 +213,12 @@ async fn a_field_officer_builds_the_results_framework_and_evaluates_it() -> Resu
         .await?
         .send_keys("Head of office")
         .await?;
-    set_date(&fo, "Due date", "2026-01-15").await?;
+    fo.set_date("Due date", "2026-01-15").await?;
     fo.until_text(".badge--overdue", "Overdue").await?;
-    until_gone(&fo, ".records .records .record .field__problems").await?;
+    fo.until_gone(".records .records .record .field__problems")
+        .await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    full_page(&fo, "evaluation-editor.png").await?;
+    fo.full_page("evaluation-editor.png").await?;
 
     fo.close().await?;
     hq.close().await?;
