@@ -35,7 +35,7 @@ const CHECKBOX_IN: &str = "const [group, name] = arguments;\
       .find(e => e.labels && Array.from(e.labels).some(l => l.textContent.trim() === name)) || null;";
 
 /// Sets a select or date input as a person's choice would, with its events.
-const SET_VALUE: &str = "const [el, value, byLabel] = arguments;\
+const SET_VALUE: &str = "let [el, value, byLabel] = arguments;\
     if (byLabel) {\
       const opt = Array.from(el.options).find(o => o.textContent.trim() === value);\
       if (!opt) return false;\
