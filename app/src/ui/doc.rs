@@ -493,9 +493,7 @@ fn editor_for(kind: Option<&str>) -> AnyView {
         }
         Some("request") => view! { <super::request::RequestEditor /> }.into_any(),
         Some("assessment") => view! { <super::assessment::AssessmentEditor /> }.into_any(),
-        Some("consultations") => {
-            view! { <super::consultations::ConsultationsEditor /> }.into_any()
-        }
+        Some("consultations") => view! { <super::consultations::ConsultationsEditor /> }.into_any(),
         Some("programme") => view! { <super::programme::ProgrammeEditor /> }.into_any(),
         Some("evaluation") => view! { <super::evaluation::EvaluationEditor /> }.into_any(),
         Some("engagement") => view! { <GoToEngagement /> }.into_any(),
