@@ -19,7 +19,7 @@ use super::doc::{use_doc, DocAccessLine, DocContext, DocumentGate, People};
 use super::fields::dom_id_for;
 use super::record_list::record_name;
 use super::vocab::language_label;
-use crate::draft::{ordered_ids, FieldPath};
+use crate::draft::FieldPath;
 use crate::i18n::*;
 
 /// Languages whose label is always shown; the other UN languages fold away.
@@ -196,10 +196,8 @@ fn TermList(collection: Collection, taxonomy: Memo<Taxonomy>) -> impl IntoView {
     let i18n = use_i18n();
     let doc = use_doc();
     let path = FieldPath::new([collection.key()]);
-    let ids = {
-        let path = path.clone();
-        doc.memo(move |d| ordered_ids(d, &path))
-    };
+    // Ordered from the typed document, by each term's position.
+    let ids = Memo::new(move |_| taxonomy.with(|t| items::ordered_ids(collection.items(t))));
     let read_only = doc.read_only(&path);
     let editable = Signal::derive(move || read_only.with(Option::is_none));
     let base = dom_id_for(&path);
@@ -273,7 +271,6 @@ fn TermRow(
     let row_path = FieldPath::new([collection.key(), id.as_str()]);
     let row_id = dom_id_for(&row_path);
     let row_path = StoredValue::new(row_path);
-    let collection_path = StoredValue::new(FieldPath::new([collection.key()]));
     let stored_id = StoredValue::new(id.clone());
 
     let move_to = {
@@ -283,9 +280,10 @@ fn TermRow(
                 return;
             };
             let target = if up { at.saturating_sub(1) } else { at + 1 };
-            doc.edit(|d| {
-                collection_path
-                    .with_value(|p| stored_id.with_value(|id| d.move_record(p, id, target)))
+            stored_id.with_value(|id| {
+                doc.update::<Taxonomy>(|t| {
+                    items::move_to(collection.items_mut(t), id, target);
+                })
             });
             // The row moved in the DOM; keep the focus on its button.
             let row_id = row_id.clone();
