@@ -221,7 +221,7 @@ fn slots(doc: &impl ReadDoc, path: &FieldPath) -> items::Items<Slot> {
     map_keys(doc, path)
         .into_iter()
         .map(|key| {
-            let pos = match read_scalar(doc, &path.child(key.clone())) {
+            let pos = match read_scalar(doc, &path.child(key.clone()).child("pos")) {
                 Some(ScalarValue::F64(p)) => p,
                 Some(ScalarValue::Int(p)) => p as f64,
                 Some(ScalarValue::Uint(p)) => p as f64,
@@ -579,4 +579,27 @@ pub fn persist(handle: &DraftHandle) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ObjType, ROOT};
+
+    use super::{ordered_ids, FieldPath};
+
+    /// Records show in the order of their `pos`, not of their keys.
+    #[test]
+    fn records_are_ordered_by_their_pos() {
+        let mut doc = AutoCommit::new();
+        let list = doc.put_object(ROOT, "needs", ObjType::Map).unwrap();
+        for (key, pos) in [("a", 3.0), ("b", 1.0), ("c", 2.0)] {
+            let record = doc.put_object(&list, key, ObjType::Map).unwrap();
+            doc.put(&record, "pos", pos).unwrap();
+        }
+        assert_eq!(
+            ordered_ids(&doc, &FieldPath::new(["needs"])),
+            vec!["b", "c", "a"]
+        );
+    }
 }
