@@ -236,7 +236,12 @@ fn only_an_admin_manages_membership_and_it_is_audited() {
     let members: serde_json::Value = serde_json::from_slice(&list.body).unwrap();
     assert_eq!(
         members,
-        json!([{ "email": "gov@accord.test", "name": "Kodjo", "role": "government" }])
+        json!([{
+            "email": "gov@accord.test",
+            "name": "Kodjo",
+            "role": "government",
+            "parties_granted": false,
+        }])
     );
 
     let bad =
