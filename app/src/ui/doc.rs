@@ -435,6 +435,12 @@ pub fn DocumentGate(doc: DocContext, children: ChildrenFn) -> impl IntoView {
 /// `/doc/:id`: any document, with the editor of its kind.
 #[component]
 pub fn DocumentPage() -> impl IntoView {
+    by_route_id(|id| view! { <OpenDocument id /> }.into_any())
+}
+
+/// The page of the document the route's `:id` names, made by `open`; or,
+/// when `:id` is no document id, why.
+pub fn by_route_id(open: fn(DocumentId) -> AnyView) -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = Memo::new(move |_| {
@@ -442,7 +448,7 @@ pub fn DocumentPage() -> impl IntoView {
         DocumentId::parse_url_or_id(&raw)
     });
     move || match id.get() {
-        Ok(id) => view! { <OpenDocument id /> }.into_any(),
+        Ok(id) => open(id),
         Err(e) => {
             let reason = e.to_string();
             view! {

@@ -9,10 +9,9 @@ use accord_shared::policy::Role;
 use accord_shared::DocumentId;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 use super::dashboard::{clean_country, format_time_rfc3339};
-use super::doc::{use_doc, DocAccessLine, DocContext, DocumentGate, People};
+use super::doc::{by_route_id, use_doc, DocAccessLine, DocContext, DocumentGate, People};
 use super::fields::{Checklist, Frame, Select, StringField};
 use super::record_list::{record_name, RecordList};
 use super::text_field::TextField;
@@ -25,26 +24,7 @@ use crate::i18n::*;
 
 #[component]
 pub fn EngagementPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        let raw = params.with(|p| p.get("id").unwrap_or_default());
-        DocumentId::parse_url_or_id(&raw)
-    });
-    move || match id.get() {
-        Ok(id) => view! { <OpenEngagement id /> }.into_any(),
-        Err(e) => {
-            let reason = e.to_string();
-            view! {
-                <div class="card not-found" role="alert">
-                    <h1>{t!(i18n, not_found)}</h1>
-                    <p>{move || fill(t_string!(i18n, invalid_id), &[("reason", reason.clone())])}</p>
-                    <A href="/">{t!(i18n, back_home)}</A>
-                </div>
-            }
-            .into_any()
-        }
-    }
+    by_route_id(|id| view! { <OpenEngagement id /> }.into_any())
 }
 
 #[component]
