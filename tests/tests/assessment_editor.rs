@@ -6,14 +6,11 @@
 //! the identity; the Government counterpart gets the shared assessment
 //! read-only, without the register.
 
-use std::time::Duration;
-
 use accord_shared::docs::{self, items, Assessment, Outcome, Output, Programme};
 use accord_shared::DocumentId;
 use accord_tests::browser::{Browser, Driver};
 use accord_tests::{Peer, TestServer};
-use anyhow::{bail, Context, Result};
-use fantoccini::elements::{Element, ElementRef};
+use anyhow::{Context, Result};
 use serde_json::json;
 
 const HQ_EMAIL: &str = "desk.officer@hq.test";
@@ -28,151 +25,6 @@ const NEEDS: [&str; 3] = [
     "An independent NHRI",
     "Birth registration in rural districts",
 ];
-
-/// The record rows of the list whose heading has this id, in order.
-const ROWS: &str = "return Array.from(document.querySelectorAll(\
-    `section[aria-labelledby=\"${arguments[0]}\"] > ol > li.record`)).map(li => li.id);";
-
-/// The DOM id of the last row of a list (`consultations`, `needs`…).
-async fn last_row(b: &Browser, list: &str) -> Result<String> {
-    let ids = b
-        .client
-        .execute(ROWS, vec![json!(format!("f-{list}-heading"))])
-        .await?;
-    ids.as_array()
-        .and_then(|a| a.last())
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
-        .with_context(|| format!("no row in the {list} list"))
-}
-
-/// The control labelled `label` inside the element with id `scope`
-/// (a record row): its accessible name, scoped to the row it belongs to.
-async fn control_in(b: &Browser, scope: &str, label: &str) -> Result<Element> {
-    let deadline = tokio::time::Instant::now() + accord_tests::PATIENCE;
-    loop {
-        let found = b
-            .client
-            .execute(
-                "const [scope, label] = arguments;\
-                 const root = document.getElementById(scope);\
-                 if (!root) return null;\
-                 return Array.from(root.querySelectorAll('input, select, textarea'))\
-                   .find(el => el.labels && Array.from(el.labels)\
-                     .some(l => l.textContent.trim() === label)) || null;",
-                vec![json!(scope), json!(label)],
-            )
-            .await?;
-        // A WebDriver element reference: `{"element-6066-…": "<id>"}`.
-        if let Some(id) = found
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(|v| v.as_str())
-        {
-            return Ok(Element::from_element_id(
-                b.client.clone(),
-                ElementRef::from(id.to_owned()),
-            ));
-        }
-        if tokio::time::Instant::now() > deadline {
-            bail!("no control labelled {label:?} in #{scope}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Chooses an option (by its label) of the select labelled `label` in a row.
-async fn choose_in(b: &Browser, scope: &str, label: &str, option: &str) -> Result<()> {
-    let select = control_in(b, scope, label).await?;
-    let chosen = b
-        .client
-        .execute(
-            "const [el, label] = arguments;\
-             const opt = Array.from(el.options).find(o => o.textContent.trim() === label);\
-             if (!opt) return false;\
-             el.focus(); el.value = opt.value;\
-             el.dispatchEvent(new Event('change', {bubbles: true}));\
-             return true;",
-            vec![serde_json::to_value(&select)?, json!(option)],
-        )
-        .await?;
-    if chosen != json!(true) {
-        bail!("the select {label:?} has no option {option:?}");
-    }
-    Ok(())
-}
-
-/// Sets the date input labelled `label`, as the date picker would.
-async fn set_date(b: &Browser, label: &str, date: &str) -> Result<()> {
-    let done = b
-        .client
-        .execute(
-            "const [label, value] = arguments;\
-             const el = Array.from(document.querySelectorAll('input[type=date]'))\
-               .find(e => e.labels && Array.from(e.labels).some(l => l.textContent.trim() === label));\
-             if (!el) return false;\
-             el.focus(); el.value = value;\
-             el.dispatchEvent(new Event('change', {bubbles: true}));\
-             return true;",
-            vec![json!(label), json!(date)],
-        )
-        .await?;
-    if done != json!(true) {
-        bail!("no date field labelled {label:?}");
-    }
-    Ok(())
-}
-
-/// The texts of every visible element matching `css`.
-async fn texts(b: &Browser, css: &str) -> Result<Vec<String>> {
-    let v = b
-        .client
-        .execute(
-            "return Array.from(document.querySelectorAll(arguments[0]))\
-               .filter(e => e.offsetWidth || e.offsetHeight || e.getClientRects().length)\
-               .map(e => e.textContent.trim());",
-            vec![json!(css)],
-        )
-        .await?;
-    Ok(serde_json::from_value(v)?)
-}
-
-/// Waits until `css` matches exactly `want` elements.
-async fn until_count(b: &Browser, css: &str, want: usize) -> Result<Vec<String>> {
-    let deadline = tokio::time::Instant::now() + accord_tests::PATIENCE;
-    loop {
-        let found = texts(b, css).await?;
-        if found.len() == want {
-            return Ok(found);
-        }
-        if tokio::time::Instant::now() > deadline {
-            bail!(
-                "{css:?} matched {} elements, not {want}: {found:?}",
-                found.len()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The whole page, as tall as it is, saved under /tmp for a person to look at.
-async fn full_page(b: &Browser, file: &str) -> Result<()> {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let height = b
-        .client
-        .execute("return document.documentElement.scrollHeight;", vec![])
-        .await?
-        .as_u64()
-        .unwrap_or(900)
-        .clamp(900, 9000);
-    b.client.set_window_size(1200, height as u32).await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let png = b.client.screenshot().await?;
-    std::fs::write(format!("/tmp/{file}"), png)?;
-    b.client.set_window_size(1200, 900).await?;
-    b.screenshot(file).await?;
-    Ok(())
-}
 
 /// The engagement's documents, as the dashboard's API lists them.
 fn documents(server: &TestServer, engagement: &str) -> Result<serde_json::Value> {
@@ -238,13 +90,14 @@ async fn record_two_consultations(fo: &Browser) -> Result<()> {
         .await?
         .click()
         .await?;
-    let first = last_row(fo, "consultations").await?;
-    choose_in(fo, &first, "Type of party", "Non-governmental organization").await?;
-    control_in(fo, &first, "Party consulted")
+    let first = fo.last_row("f-consultations").await?;
+    fo.choose_in(&first, "Type of party", "Non-governmental organization")
+        .await?;
+    fo.control_in(&first, "Party consulted")
         .await?
         .send_keys(LEAGUE)
         .await?;
-    control_in(fo, &first, "Summary")
+    fo.control_in(&first, "Summary")
         .await?
         .send_keys("Detainees wait years for trial without a lawyer.")
         .await?;
@@ -253,25 +106,27 @@ async fn record_two_consultations(fo: &Browser) -> Result<()> {
         .await?
         .click()
         .await?;
-    let second = last_row(fo, "consultations").await?;
+    let second = fo.last_row("f-consultations").await?;
     assert_ne!(first, second);
-    choose_in(fo, &second, "Type of party", "Human rights defender").await?;
-    choose_in(fo, &second, "Confidentiality", "Confidential").await?;
-    choose_in(fo, &second, "Risk of reprisal", "High").await?;
-    control_in(fo, &second, "Source code (pseudonym)")
+    fo.choose_in(&second, "Type of party", "Human rights defender")
+        .await?;
+    fo.choose_in(&second, "Confidentiality", "Confidential")
+        .await?;
+    fo.choose_in(&second, "Risk of reprisal", "High").await?;
+    fo.control_in(&second, "Source code (pseudonym)")
         .await?
         .send_keys(SOURCE)
         .await?;
     // The identity, in the parties document.
-    control_in(fo, &second, "Name")
+    fo.control_in(&second, "Name")
         .await?
         .send_keys("Kossi Mensah")
         .await?;
-    control_in(fo, &second, "Contact")
+    fo.control_in(&second, "Contact")
         .await?
         .send_keys("+228 90 00 00 00")
         .await?;
-    full_page(fo, "consultations-register.png").await?;
+    fo.full_page("consultations-register.png").await?;
     Ok(())
 }
 
@@ -284,14 +139,14 @@ async fn write_the_assessment(fo: &Browser) -> Result<()> {
         .await?;
     fo.by_role("heading", "Needs assessment").await?;
 
-    set_date(fo, "Mission start", "2027-03-10").await?;
-    set_date(fo, "Mission end", "2027-03-01").await?;
+    fo.set_date("Mission start", "2027-03-10").await?;
+    fo.set_date("Mission end", "2027-03-01").await?;
     fo.until_text(
         "#f-mission_end-problems",
         "The end date is before the start date.",
     )
     .await?;
-    set_date(fo, "Mission end", "2027-03-21").await?;
+    fo.set_date("Mission end", "2027-03-21").await?;
     fo.until_text("#f-mission_end-problems", "").await?;
     fo.by_role("textbox", "National context")
         .await?
@@ -302,12 +157,12 @@ async fn write_the_assessment(fo: &Browser) -> Result<()> {
         .await?
         .click()
         .await?;
-    let rec = last_row(fo, "recommendations").await?;
-    control_in(fo, &rec, "Document symbol")
+    let rec = fo.last_row("f-recommendations").await?;
+    fo.control_in(&rec, "Document symbol")
         .await?
         .send_keys("A/HRC/52/10")
         .await?;
-    control_in(fo, &rec, "Paragraph")
+    fo.control_in(&rec, "Paragraph")
         .await?
         .send_keys("112.5")
         .await?;
@@ -321,23 +176,24 @@ async fn write_the_assessment(fo: &Browser) -> Result<()> {
     ];
     for (title, linked) in NEEDS.iter().zip(links) {
         fo.by_role("button", "Add a need").await?.click().await?;
-        let row = last_row(fo, "needs").await?;
-        control_in(fo, &row, "Title of the need")
+        let row = fo.last_row("f-needs").await?;
+        fo.control_in(&row, "Title of the need")
             .await?
             .send_keys(title)
             .await?;
         for name in linked {
-            let check = control_in(fo, &row, name).await?;
+            let check = fo.control_in(&row, name).await?;
             check.click().await?;
             assert_eq!(check.prop("checked").await?.as_deref(), Some("true"));
         }
     }
     // A validated need without evidence is flagged; with evidence it is not.
-    let row = last_row(fo, "needs").await?;
-    choose_in(fo, &row, "Status of the need", "Validated").await?;
-    let problems = texts(fo, &format!("#{row} > .field__problems")).await?;
+    let row = fo.last_row("f-needs").await?;
+    fo.choose_in(&row, "Status of the need", "Validated")
+        .await?;
+    let problems = fo.texts(&format!("#{row} > .field__problems")).await?;
     assert!(problems.is_empty(), "{problems:?}");
-    full_page(fo, "assessment-editor.png").await?;
+    fo.full_page("assessment-editor.png").await?;
     Ok(())
 }
 
@@ -409,16 +265,16 @@ async fn a_field_officer_writes_the_assessment_and_traces_its_needs() -> Result<
         "3 open needs, 2 not addressed by any output.",
     )
     .await?;
-    let flagged = until_count(&fo, ".trace-need--flagged h3", 2).await?;
+    let flagged = fo.until_count(".trace-need--flagged h3", 2).await?;
     assert_eq!(flagged, vec![NEEDS[1], NEEDS[2]]);
-    let flags = texts(&fo, ".trace-need--flagged .flag").await?;
+    let flags = fo.texts(".trace-need--flagged .flag").await?;
     assert!(
         flags
             .iter()
             .all(|f| f.contains("Not addressed by any output")),
         "{flags:?}"
     );
-    let first = texts(&fo, ".trace-need:first-child dd li").await?;
+    let first = fo.texts(".trace-need:first-child dd li").await?;
     for expected in [
         "Non-governmental organization · Ligue togolaise des droits de l'homme",
         "A/HRC/52/10 ¶ 112.5",
@@ -429,7 +285,7 @@ async fn a_field_officer_writes_the_assessment_and_traces_its_needs() -> Result<
             "{expected:?} in {first:?}"
         );
     }
-    full_page(&fo, "trace.png").await?;
+    fo.full_page("trace.png").await?;
 
     // An HQ reviewer reads the register without the confidential identity.
     let hq = driver.session().await?;
@@ -454,7 +310,7 @@ async fn a_field_officer_writes_the_assessment_and_traces_its_needs() -> Result<
         .await?;
     let page = page.as_str().unwrap_or_default();
     assert!(!page.contains("Kossi") && !page.contains("+228"), "{page}");
-    full_page(&hq, "consultations-register-hq.png").await?;
+    hq.full_page("consultations-register-hq.png").await?;
     hq.close().await?;
 
     // The Government counterpart: the shared assessment, read-only, and no register.
@@ -474,10 +330,7 @@ async fn a_field_officer_writes_the_assessment_and_traces_its_needs() -> Result<
         "the assessment is read-only for the Government"
     );
     assert!(
-        texts(&gov, "button")
-            .await?
-            .iter()
-            .all(|b| b != "Add a need"),
+        gov.texts("button").await?.iter().all(|b| b != "Add a need"),
         "no Add button for the Government"
     );
     gov.until_text(
@@ -485,7 +338,7 @@ async fn a_field_officer_writes_the_assessment_and_traces_its_needs() -> Result<
         "Linked consultations: 1. The consultations register is not available to you.",
     )
     .await?;
-    full_page(&gov, "assessment-government.png").await?;
+    gov.full_page("assessment-government.png").await?;
     gov.close().await?;
     fo.close().await?;
     Ok(())
