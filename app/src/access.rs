@@ -83,6 +83,7 @@ impl Body {
                 shared_with_government: self.shared_with_government,
                 own: self.own,
                 submitted: self.submitted,
+                withdrawn: false,
                 parties_granted: self.parties_granted,
             },
         })

@@ -221,6 +221,7 @@ async fn document_access(
         shared_with_government: g.shared_with_government,
         own,
         submitted: g.submitted,
+        withdrawn: g.withdrawn,
         parties_granted: membership.is_some_and(|m| m.parties_granted),
     };
     match role {

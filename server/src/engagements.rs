@@ -529,6 +529,7 @@ async fn summarize(
         shared_with_government: a.governance.shared_with_government,
         own: a.owner == Some(user.id),
         submitted: a.governance.submitted,
+        withdrawn: a.governance.withdrawn,
         parties_granted,
     };
     let readable = |a: &AttachedDocument| WritePolicy::may_read(role, a.governance.kind, facts(a));

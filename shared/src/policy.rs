@@ -159,8 +159,11 @@ pub struct DocFacts {
     pub shared_with_government: bool,
     /// The person is the author of this (submission) document.
     pub own: bool,
-    /// A submission that has been submitted is read-only for everyone.
+    /// A submission that has been submitted is read-only for everyone, and
+    /// only then do the field team and reviewers read it.
     pub submitted: bool,
+    /// Its author's consent to a submission has been withdrawn: nobody reads it.
+    pub withdrawn: bool,
     /// The person has been granted the identities of confidential parties.
     pub parties_granted: bool,
 }
@@ -245,7 +248,8 @@ impl WritePolicy {
             (S::Taxonomy, _) => Read,
 
             (S::Submission, Government | Ngo | Individual) if facts.own => Write,
-            (S::Submission, HqReviewer) => Read,
+            // The author's draft is theirs until they submit it.
+            (S::Submission, FieldOfficer | HqReviewer) if facts.submitted => Read,
 
             (S::Programme, FieldOfficer) => Write,
             (S::Programme, Government) if shared => Read,
@@ -263,8 +267,13 @@ impl WritePolicy {
 
             _ => No,
         };
-        if facts.submitted && kind == DocKind::Submission && access == Write {
-            return Read;
+        if kind == DocKind::Submission {
+            if facts.withdrawn {
+                return No;
+            }
+            if facts.submitted && access == Write {
+                return Read;
+            }
         }
         access
     }
@@ -464,16 +473,37 @@ mod tests {
                 WritePolicy::may_write(role, DocKind::Submission, &path, submitted).unwrap_err();
             assert!(err.reason.contains("submitted"), "{err}");
         }
-        assert!(WritePolicy::may_read(
-            HqReviewer,
-            DocKind::Submission,
-            DocFacts::default()
-        ));
-        assert!(!WritePolicy::may_read(
-            Ngo,
-            DocKind::Submission,
-            DocFacts::default()
-        ));
+        let submitted = DocFacts {
+            submitted: true,
+            ..DocFacts::default()
+        };
+        for role in [HqReviewer, FieldOfficer] {
+            assert!(
+                !WritePolicy::may_read(role, DocKind::Submission, DocFacts::default()),
+                "{role} reads a draft"
+            );
+            assert!(WritePolicy::may_read(role, DocKind::Submission, submitted));
+            assert!(WritePolicy::may_write(role, DocKind::Submission, &path, submitted).is_err());
+        }
+        for role in [Ngo, Individual, Government] {
+            assert!(!WritePolicy::may_read(role, DocKind::Submission, submitted));
+        }
+    }
+
+    #[test]
+    fn a_withdrawn_submission_is_read_by_nobody() {
+        let withdrawn = DocFacts {
+            own: true,
+            submitted: true,
+            withdrawn: true,
+            ..DocFacts::default()
+        };
+        for role in Role::ALL {
+            assert!(
+                !WritePolicy::may_read(role, DocKind::Submission, withdrawn),
+                "{role}"
+            );
+        }
     }
 
     #[test]

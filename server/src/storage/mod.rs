@@ -64,6 +64,8 @@ pub struct Governance {
     pub kind: DocKind,
     pub shared_with_government: bool,
     pub submitted: bool,
+    /// A submission whose author's consent was withdrawn: nobody reads it.
+    pub withdrawn: bool,
 }
 
 /// A document written whole by the server, already part of an engagement.
@@ -567,7 +569,7 @@ impl Store {
     ) -> Result<Vec<AttachedDocument>, StorageError> {
         self.read(move |db| {
             let mut stmt = db.prepare(
-                "SELECT doc_id, kind, shared, submitted, owner FROM documents
+                "SELECT doc_id, kind, shared, submitted, owner, withdrawn FROM documents
                  WHERE engagement = ?1 ORDER BY created_at, doc_id",
             )?;
             let rows = stmt.query_map([engagement.as_bytes().as_slice()], |r| {
@@ -577,11 +579,12 @@ impl Store {
                     r.get::<_, bool>(2)?,
                     r.get::<_, bool>(3)?,
                     r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, bool>(5)?,
                 ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, kind, shared, submitted, owner) = row?;
+                let (id, kind, shared, submitted, owner, withdrawn) = row?;
                 let (Ok(id), Some(Ok(kind))) = (
                     <[u8; 16]>::try_from(id.as_slice()),
                     kind.map(|k| k.parse::<DocKind>()),
@@ -596,6 +599,7 @@ impl Store {
                         kind,
                         shared_with_government: shared,
                         submitted,
+                        withdrawn,
                     },
                 });
             }
@@ -727,16 +731,16 @@ fn upsert_member(
 
 /// A document's owner and, once it joined an engagement, its governance.
 fn read_meta(conn: &Connection, key: &[u8]) -> rusqlite::Result<(Option<i64>, Option<Governance>)> {
-    type Row = (Option<i64>, Option<Vec<u8>>, Option<String>, bool, bool);
+    type Row = (Option<i64>, Option<Vec<u8>>, Option<String>, bool, bool, bool);
     let row: Option<Row> = conn
         .query_row(
-            "SELECT owner, engagement, kind, shared, submitted FROM documents WHERE doc_id = ?1",
+            "SELECT owner, engagement, kind, shared, submitted, withdrawn FROM documents WHERE doc_id = ?1",
             [key],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .optional()?;
     Ok(match row {
-        Some((owner, Some(engagement), Some(kind), shared, submitted)) => {
+        Some((owner, Some(engagement), Some(kind), shared, submitted, withdrawn)) => {
             let engagement = <[u8; 16]>::try_from(engagement.as_slice())
                 .ok()
                 .map(DocumentId::from_bytes);
@@ -748,6 +752,7 @@ fn read_meta(conn: &Connection, key: &[u8]) -> rusqlite::Result<(Option<i64>, Op
                         kind,
                         shared_with_government: shared,
                         submitted,
+                        withdrawn,
                     });
             (owner, governance)
         }
@@ -766,6 +771,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         ("documents", "kind", "TEXT"),
         ("documents", "shared", "INTEGER NOT NULL DEFAULT 0"),
         ("documents", "submitted", "INTEGER NOT NULL DEFAULT 0"),
+        ("documents", "withdrawn", "INTEGER NOT NULL DEFAULT 0"),
         (
             "memberships",
             "parties_granted",

@@ -249,6 +249,7 @@ impl DocActor {
             shared_with_government: g.is_some_and(|g| g.shared_with_government),
             own: self.owner == Some(user.id),
             submitted: g.is_some_and(|g| g.submitted),
+            withdrawn: g.is_some_and(|g| g.withdrawn),
             parties_granted: self.membership(user).is_some_and(|m| m.parties_granted),
         }
     }

@@ -22,7 +22,8 @@ pub use model::*;
 
 /// The shape version this build writes. History:
 /// 1 — the programme cycle: engagement, request, assessment, consultations,
-///     parties, programme, evaluation, taxonomy.
+///     parties, programme, evaluation, taxonomy; consultation submissions
+///     (added without a version change: a new document kind).
 pub const VERSION: u64 = 1;
 
 /// Root key of the [`SchemaMark`].
@@ -54,6 +55,7 @@ shapes!(
     Programme => Programme,
     Evaluation => Evaluation,
     Taxonomy => Taxonomy,
+    Submission => Submission,
 );
 
 /// Why a document cannot be read as the type asked for.

@@ -279,6 +279,44 @@ record!(
     }
 );
 
+// ---------------------------------------------------------------- submissions
+
+record!(
+    /// What an NGO or an individual sends for an engagement's consultation:
+    /// their own document, written only by its author until `status` is
+    /// `submitted`, then read-only for everyone (the server refuses further
+    /// changes). Who wrote it, the consent given and the confidentiality
+    /// chosen are kept by the server, never in here, so that a reader who
+    /// may not know the author receives nothing that names them.
+    pub struct Submission {
+        pub schema: SchemaMark,
+        /// The engagement it was written for (document id).
+        pub engagement: String,
+        pub title: Text,
+        /// The human rights issues raised.
+        pub issues: Text,
+        /// Rights-holder groups affected (taxonomy keys).
+        pub groups: IdSet,
+        /// Affected groups in the author's words.
+        pub affected: Text,
+        pub evidence: Text,
+        pub recommendations: Text,
+        pub attachments: Items<Attachment>,
+        pub status: SubmissionStatus,
+        /// RFC 3339 time the author pressed Submit (on their device).
+        pub submitted_at: String,
+    }
+);
+
+record!(
+    /// A document or page the author points to (attachments are links).
+    pub struct Attachment {
+        pub pos: f64,
+        pub label: String,
+        pub url: String,
+    }
+);
+
 // ---------------------------------------------------------------- programme
 
 record!(
@@ -510,6 +548,7 @@ positioned!(
     Consultation,
     IssueRaised,
     Party,
+    Attachment,
     Outcome,
     Output,
     Indicator,

@@ -177,6 +177,10 @@ vocabulary!(
     Confidentiality { Internal = "internal", Public = "public", Confidential = "confidential" }
 );
 vocabulary!(
+    /// Where a consultation submission is: its author's draft, or sent (then read-only).
+    SubmissionStatus { Draft = "draft", Submitted = "submitted" }
+);
+vocabulary!(
     /// Source reliability (assessed apart from the information's validity).
     Reliability { Unassessed = "unassessed", Reliable = "reliable", UsuallyReliable = "usually_reliable", NotReliable = "not_reliable" }
 );
