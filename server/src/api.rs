@@ -37,6 +37,10 @@ impl AppError {
         }
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     pub fn unauthorized() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "Sign in to continue.")
     }
@@ -78,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/members", get(admin_members).post(admin_add_member))
         .merge(crate::engagements::router())
         .merge(crate::parties::router())
+        .merge(crate::submissions::router())
 }
 
 /// The signed-in person, if they are an admin.
@@ -289,14 +294,14 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Behind a TLS-terminating proxy the cookie must be `Secure`.
-fn over_tls(headers: &HeaderMap) -> bool {
+pub(crate) fn over_tls(headers: &HeaderMap) -> bool {
     headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
-fn session_cookie(value: &str, max_age: u64, secure: bool) -> HeaderValue {
+pub(crate) fn session_cookie(value: &str, max_age: u64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"

@@ -10,6 +10,7 @@ pub mod engagements;
 pub mod parties;
 pub mod seed;
 pub mod storage;
+pub mod submissions;
 pub mod sync;
 pub mod taxonomy;
 pub mod web;

@@ -113,7 +113,13 @@ impl Accounts {
             .store
             .query(|db| {
                 let mut stmt =
-                    db.prepare("SELECT id, email, name, role, disabled FROM users ORDER BY email")?;
+                    // Contributors who came through a submission link have no
+                    // account to manage: the field team's link list is theirs.
+                    db.prepare(
+                        "SELECT id, email, name, role, disabled FROM users
+                         WHERE id NOT IN (SELECT user_id FROM submission_links WHERE user_id IS NOT NULL)
+                         ORDER BY email",
+                    )?;
                 let rows = stmt.query_map([], row_to_user)?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()
             })

@@ -358,6 +358,24 @@ impl Store {
         Ok(self.load_meta(doc).await?.1)
     }
 
+    /// Records that a consultation submission has been submitted (the relay
+    /// saw its author press Submit); the first time only.
+    pub async fn mark_submitted(&self, doc: DocumentId) -> Result<(), StorageError> {
+        self.write(move |db| {
+            let key = doc.as_bytes().as_slice();
+            db.execute(
+                "UPDATE documents SET submitted = 1 WHERE doc_id = ?1",
+                [key],
+            )?;
+            db.execute(
+                "UPDATE submissions SET submitted_at = ?2 WHERE doc_id = ?1 AND submitted_at IS NULL",
+                params![key, now_secs()],
+            )
+        })
+        .await
+        .map(|_| ())
+    }
+
     /// Marks a document as shared with the Government (or not).
     pub async fn set_shared(&self, doc: DocumentId, shared: bool) -> Result<bool, StorageError> {
         self.write(move |db| {
@@ -421,9 +439,14 @@ impl Store {
         user: i64,
     ) -> Result<Option<Membership>, StorageError> {
         self.read(move |db| {
+            // A contributor who came through a submission link is a member
+            // only while the link is neither revoked nor expired.
             db.query_row(
-                "SELECT role, parties_granted FROM memberships WHERE engagement = ?1 AND user_id = ?2",
-                params![engagement.as_bytes().as_slice(), user],
+                "SELECT m.role, m.parties_granted FROM memberships m
+                 WHERE m.engagement = ?1 AND m.user_id = ?2
+                   AND NOT EXISTS (SELECT 1 FROM submission_links l WHERE l.user_id = m.user_id
+                                   AND (l.revoked_at IS NOT NULL OR l.expires_at <= ?3))",
+                params![engagement.as_bytes().as_slice(), user, now_secs()],
                 |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)),
             )
             .optional()
@@ -488,33 +511,7 @@ impl Store {
         member: Option<(i64, Role)>,
     ) -> Result<(), StorageError> {
         self.write(move |db| {
-            let now = now_secs();
-            for doc in &docs {
-                let key = doc.id.as_bytes().as_slice();
-                db.execute(
-                    "INSERT INTO documents (doc_id, created_at, owner, engagement, kind, shared)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        key,
-                        now,
-                        provenance.owner,
-                        engagement.as_bytes().as_slice(),
-                        doc.kind.as_str(),
-                        doc.shared_with_government
-                    ],
-                )?;
-                let mut insert =
-                    db.prepare_cached("INSERT INTO changes (doc_id, data) VALUES (?1, ?2)")?;
-                for change in &doc.changes {
-                    insert.execute(params![key, change])?;
-                }
-            }
-            for (actor, user) in &provenance.new_actors {
-                db.execute(
-                    "INSERT OR IGNORE INTO actors (actor, user_id, bound_at) VALUES (?1, ?2, ?3)",
-                    params![actor, user, now],
-                )?;
-            }
+            insert_governed(db, engagement, &docs, &provenance)?;
             if let Some((user, role)) = member {
                 upsert_member(db, engagement, user, role)?;
             }
@@ -707,14 +704,84 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit(at);
+CREATE TABLE IF NOT EXISTS submission_links (
+    id INTEGER PRIMARY KEY,
+    engagement BLOB NOT NULL,
+    token_hash BLOB NOT NULL UNIQUE,
+    label TEXT NOT NULL,
+    created_by INTEGER NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    -- The contributor's account, made when they give their consent.
+    user_id INTEGER REFERENCES users(id)
+);
+CREATE INDEX IF NOT EXISTS submission_links_by_engagement ON submission_links(engagement);
+CREATE INDEX IF NOT EXISTS submission_links_by_user ON submission_links(user_id);
+CREATE TABLE IF NOT EXISTS submissions (
+    doc_id BLOB PRIMARY KEY,
+    engagement BLOB NOT NULL,
+    author INTEGER NOT NULL REFERENCES users(id),
+    link_id INTEGER REFERENCES submission_links(id),
+    anonymous INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    confidentiality TEXT NOT NULL,
+    consent_at INTEGER NOT NULL,
+    submitted_at INTEGER,
+    reviewed_at INTEGER,
+    reviewed_by INTEGER REFERENCES users(id),
+    withdrawn_at INTEGER,
+    withdrawn_by INTEGER REFERENCES users(id),
+    withdrawn_reason TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS submissions_by_engagement ON submissions(engagement);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 ";
 
+/// Inserts new documents already governed by `engagement`, their changes
+/// and the actor bindings (part of the caller's transaction).
+pub(crate) fn insert_governed(
+    db: &Connection,
+    engagement: DocumentId,
+    docs: &[NewDocument],
+    provenance: &Provenance,
+) -> rusqlite::Result<()> {
+    let now = now_secs();
+    for doc in docs {
+        let key = doc.id.as_bytes().as_slice();
+        db.execute(
+            "INSERT INTO documents (doc_id, created_at, owner, engagement, kind, shared)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                key,
+                now,
+                provenance.owner,
+                engagement.as_bytes().as_slice(),
+                doc.kind.as_str(),
+                doc.shared_with_government
+            ],
+        )?;
+        let mut insert = db.prepare_cached("INSERT INTO changes (doc_id, data) VALUES (?1, ?2)")?;
+        for change in &doc.changes {
+            insert.execute(params![key, change])?;
+        }
+    }
+    for (actor, user) in &provenance.new_actors {
+        db.execute(
+            "INSERT OR IGNORE INTO actors (actor, user_id, bound_at) VALUES (?1, ?2, ?3)",
+            params![actor, user, now],
+        )?;
+    }
+    Ok(())
+}
+
 /// Adds a member or changes their role; a changed role loses its grants.
-fn upsert_member(
+pub(crate) fn upsert_member(
     db: &Connection,
     engagement: DocumentId,
     user: i64,
@@ -731,7 +798,14 @@ fn upsert_member(
 
 /// A document's owner and, once it joined an engagement, its governance.
 fn read_meta(conn: &Connection, key: &[u8]) -> rusqlite::Result<(Option<i64>, Option<Governance>)> {
-    type Row = (Option<i64>, Option<Vec<u8>>, Option<String>, bool, bool, bool);
+    type Row = (
+        Option<i64>,
+        Option<Vec<u8>>,
+        Option<String>,
+        bool,
+        bool,
+        bool,
+    );
     let row: Option<Row> = conn
         .query_row(
             "SELECT owner, engagement, kind, shared, submitted, withdrawn FROM documents WHERE doc_id = ?1",

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use accord_shared::docs::vocab::SubmissionStatus;
 use accord_shared::policy::{DocFacts, DocKind, PathStep, Role, WritePolicy};
 use accord_shared::{DocumentId, Message};
 use automerge::sync::{self, SyncDoc};
@@ -203,6 +204,9 @@ impl DocActor {
         if heads_after != heads_before {
             self.persist_since(&heads_before).await?;
         }
+        if self.says_submitted() {
+            self.note_submitted().await;
+        }
         self.audit_restricted_reads().await;
         self.answer_peers();
         if self.since_snapshot >= COMPACT_AFTER {
@@ -248,7 +252,7 @@ impl DocActor {
         DocFacts {
             shared_with_government: g.is_some_and(|g| g.shared_with_government),
             own: self.owner == Some(user.id),
-            submitted: g.is_some_and(|g| g.submitted),
+            submitted: g.is_some_and(|g| g.submitted) || self.says_submitted(),
             withdrawn: g.is_some_and(|g| g.withdrawn),
             parties_granted: self.membership(user).is_some_and(|m| m.parties_granted),
         }
@@ -258,6 +262,40 @@ impl DocActor {
     /// again before each answer: the identities of confidential parties.
     fn restricted(&self) -> bool {
         self.governance.is_some_and(|g| g.kind == DocKind::Parties)
+    }
+
+    /// A consultation submission whose author has pressed Submit (its
+    /// `status` is `submitted`): from then on nobody may change it.
+    fn says_submitted(&self) -> bool {
+        self.governance
+            .is_some_and(|g| g.kind == DocKind::Submission)
+            && matches!(
+                automerge::ReadDoc::get(&self.doc, automerge::ROOT, "status"),
+                Ok(Some((automerge::Value::Scalar(s), _)))
+                    if s.as_str() == Some(SubmissionStatus::Submitted.as_str())
+            )
+    }
+
+    /// Records that the submission has been submitted, once: the flag the
+    /// inbox and the API read. The relay itself goes by the document.
+    async fn note_submitted(&mut self) {
+        let Some(g) = self.governance.as_mut() else {
+            return;
+        };
+        if g.submitted || g.kind != DocKind::Submission {
+            return;
+        }
+        match self.relay.store().mark_submitted(self.id).await {
+            Ok(()) => {
+                if let Some(g) = self.governance.as_mut() {
+                    g.submitted = true;
+                }
+                tracing::info!(doc = %self.id, "consultation submission submitted");
+            }
+            Err(e) => {
+                tracing::error!(doc = %self.id, error = %e, "could not record a submission as submitted")
+            }
+        }
     }
 
     /// Whether this person may write every section the message touches.
@@ -459,7 +497,22 @@ impl DocActor {
                 return self.refuse(&conn, reason);
             }
         }
-        if !message.changes.is_empty() && self.owner.is_none() && self.doc.get_heads().is_empty() {
+        let creating = self.owner.is_none() && self.doc.get_heads().is_empty();
+        if creating && !message.changes.is_empty() && self.governance.is_none() {
+            if let Some(role) = [Role::Ngo, Role::Individual]
+                .into_iter()
+                .find(|r| *r == conn.user.role)
+            {
+                return self.refuse(
+                    &conn,
+                    format!(
+                        "a {role} writes only the consultation submissions started for them; \
+                         this connection may not create documents"
+                    ),
+                );
+            }
+        }
+        if !message.changes.is_empty() && creating {
             self.owner = Some(conn.user.id);
             self.pending.owner = Some(conn.user.id);
         }
