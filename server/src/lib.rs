@@ -84,10 +84,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(id) = demo {
         println!("Open the demo engagement: http://{addr}/engagement/{id}");
         println!(
-            "Sign in as {} (field officer), {} or {} with the password {}",
+            "Sign in as {} (field officer), {}, {} or {} (NGO) with the password {}",
             seed::DEMO_ACCOUNTS[0].0,
             seed::DEMO_ACCOUNTS[1].0,
             seed::DEMO_ACCOUNTS[2].0,
+            seed::DEMO_ACCOUNTS[3].0,
             seed::DEMO_PASSWORD
         );
     }

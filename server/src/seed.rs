@@ -25,7 +25,7 @@ const DEMO_KEY: &str = "demo_engagement";
 
 /// The demo's accounts: (email, name, role). They share one well-known
 /// password, printed at start; disable them with `accord user disable`.
-pub const DEMO_ACCOUNTS: [(&str, &str, Role); 3] = [
+pub const DEMO_ACCOUNTS: [(&str, &str, Role); 4] = [
     ("officer@demo.accord", "Amina Diallo", Role::FieldOfficer),
     (
         "government@demo.accord",
@@ -33,6 +33,7 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Role); 3] = [
         Role::Government,
     ),
     ("hq@demo.accord", "Sofia Lindqvist", Role::HqReviewer),
+    ("ngo@demo.accord", "Voices of Lomé", Role::Ngo),
 ];
 pub const DEMO_PASSWORD: &str = "accord-demo-password";
 
@@ -73,7 +74,7 @@ pub async fn ensure_demo(store: &Store) -> Result<Option<DocumentId>, StorageErr
             }
         }
     }
-    let (officer, government, hq) = (ids[0], ids[1], ids[2]);
+    let (officer, government, hq, ngo) = (ids[0], ids[1], ids[2], ids[3]);
     let people = People::new();
     let demo = demo_documents(&people);
     let id = demo.engagement;
@@ -96,12 +97,71 @@ pub async fn ensure_demo(store: &Store) -> Result<Option<DocumentId>, StorageErr
         (officer, Role::FieldOfficer),
         (government, Role::Government),
         (hq, Role::HqReviewer),
+        (ngo, Role::Ngo),
     ] {
         store.add_member(id, user, role).await?;
     }
+    demo_submissions(store, id, ngo).await?;
     store.set_meta(DEMO_KEY, &id.to_string()).await?;
     tracing::info!(%id, "seeded the demo engagement");
     Ok(Some(id))
+}
+
+/// An NGO's submitted consultation input, waiting in the field team's
+/// inbox, and its next one still in draft.
+async fn demo_submissions(
+    store: &Store,
+    engagement: DocumentId,
+    ngo: i64,
+) -> Result<(), StorageError> {
+    let submitted = Submission {
+        engagement: engagement.to_string(),
+        title: text("Pre-trial detention in Lomé and Kara"),
+        issues: text(
+            "Detainees we visited in Lomé civil prison had waited on average 26 months for trial; \
+             most had never seen a lawyer.",
+        ),
+        groups: set(&["children"]),
+        affected: text(
+            "Men and boys held on remand, many from rural areas, some of them under 18.",
+        ),
+        evidence: text("42 interviews with detainees and families, March–May 2026."),
+        recommendations: text(
+            "Set up a legal aid desk in each prison and review every remand over 12 months.",
+        ),
+        attachments: one(Attachment {
+            pos: 1.0,
+            label: "Visit report (PDF)".into(),
+            url: "https://example.org/voices-lome/detention-2026.pdf".into(),
+        }),
+        status: SubmissionStatus::Submitted,
+        submitted_at: "2026-06-02T10:15:00Z".into(),
+        ..Submission::default()
+    };
+    crate::submissions::seed_submission(
+        store,
+        engagement,
+        ngo,
+        submitted,
+        Some(("Ama Koffi", "Voices of Lomé")),
+        Confidentiality::Public,
+    )
+    .await?;
+    let draft = Submission {
+        engagement: engagement.to_string(),
+        title: text("Access to courts for women in rural areas"),
+        ..Submission::default()
+    };
+    crate::submissions::seed_submission(
+        store,
+        engagement,
+        ngo,
+        draft,
+        Some(("Ama Koffi", "Voices of Lomé")),
+        Confidentiality::Internal,
+    )
+    .await?;
+    Ok(())
 }
 
 /// The actor each demo person writes with.
@@ -1262,16 +1322,30 @@ mod tests {
         ensure_demo_accounts(&store).await.unwrap();
         let first = ensure_demo(&store).await.unwrap().expect("seeded");
         assert_eq!(ensure_demo(&store).await.unwrap(), Some(first));
-        assert_eq!(store.document_count().await.unwrap(), 7);
+        assert_eq!(store.document_count().await.unwrap(), 9);
 
         let attached = store.engagement_documents(first).await.unwrap();
-        assert_eq!(attached.len(), 7);
+        assert_eq!(
+            attached.len(),
+            9,
+            "7 documents of the cycle and 2 submissions"
+        );
         let officer = Accounts::new(store.clone())
             .user_by_email(DEMO_ACCOUNTS[0].0)
             .await
             .unwrap()
             .unwrap();
-        assert!(attached.iter().all(|a| a.owner == Some(officer.id)));
+        assert!(attached
+            .iter()
+            .filter(|a| a.governance.kind != DocKind::Submission)
+            .all(|a| a.owner == Some(officer.id)));
+        let mut submitted: Vec<bool> = attached
+            .iter()
+            .filter(|a| a.governance.kind == DocKind::Submission)
+            .map(|a| a.governance.submitted)
+            .collect();
+        submitted.sort();
+        assert_eq!(submitted, vec![false, true], "one draft, one submitted");
         let shared: Vec<&str> = attached
             .iter()
             .filter(|a| a.governance.shared_with_government)
@@ -1282,7 +1356,7 @@ mod tests {
             assert!(shared.contains(&kind), "{kind} is shared");
         }
         let members = store.members(first).await.unwrap();
-        assert_eq!(members.len(), 3);
+        assert_eq!(members.len(), 4);
 
         let e: Engagement = read(&store, &first.to_string()).await;
         assert_eq!(e.stage, Stage::Evaluating);

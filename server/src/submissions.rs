@@ -557,6 +557,58 @@ async fn create_own(
     ))
 }
 
+/// Writes a whole submission for the demo data (`seed.rs`): its document by
+/// an actor bound to `author`, its record, and the submitted flag when the
+/// document says so.
+pub(crate) async fn seed_submission(
+    store: &Store,
+    engagement: DocumentId,
+    author: i64,
+    value: Submission,
+    source: Option<(&str, &str)>,
+    confidentiality: Confidentiality,
+) -> Result<DocumentId, StorageError> {
+    let actor = ActorId::random();
+    let submitted = value.status == accord_shared::docs::vocab::SubmissionStatus::Submitted;
+    let doc = NewDocument {
+        id: DocumentId::random(),
+        kind: DocKind::Submission,
+        changes: new_document(&actor, value),
+        shared_with_government: false,
+    };
+    let id = doc.id;
+    let provenance = Provenance {
+        owner: Some(author),
+        new_actors: vec![(actor.to_bytes().to_vec(), author)],
+    };
+    let consent = Consent {
+        anonymous: source.is_none(),
+        name: source.map(|s| s.0.to_owned()).unwrap_or_default(),
+        organisation: source.map(|s| s.1.to_owned()).unwrap_or_default(),
+        contact: String::new(),
+        confidentiality,
+    };
+    store
+        .write(move |db| {
+            insert_governed(db, engagement, &[doc], &provenance)?;
+            insert_record(db, id, engagement, author, None, &consent)?;
+            if submitted {
+                let key = id.as_bytes().as_slice();
+                db.execute(
+                    "UPDATE documents SET submitted = 1 WHERE doc_id = ?1",
+                    [key],
+                )?;
+                db.execute(
+                    "UPDATE submissions SET submitted_at = ?2 WHERE doc_id = ?1",
+                    params![key, now_secs()],
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(id)
+}
+
 // ------------------------------------------------------------------ links
 
 #[derive(Deserialize)]
