@@ -9,6 +9,7 @@ mod countries;
 mod draft;
 mod engagements;
 mod store;
+mod submissions;
 mod sync;
 mod ui;
 

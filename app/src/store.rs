@@ -113,6 +113,17 @@ pub async fn save(id: DocumentId, doc: &StoredDocument) -> Result<(), StoreError
     Ok(())
 }
 
+/// Forgets a document on this device (a withdrawn submission: its content
+/// must not stay readable here).
+pub async fn remove(id: DocumentId) -> Result<(), StoreError> {
+    let db = database().await?;
+    let tx = db.transaction(&[DOCUMENTS], TransactionMode::ReadWrite)?;
+    let store = tx.store(DOCUMENTS)?;
+    store.delete(JsValue::from_str(&id.to_string())).await?;
+    tx.done().await?;
+    Ok(())
+}
+
 /// Every stored document, most recently changed first.
 pub async fn list() -> Result<Vec<ListedDocument>, StoreError> {
     let db = database().await?;

@@ -41,6 +41,20 @@ pub fn Dashboard() -> impl IntoView {
         ),
         _ => false,
     });
+    // NGOs, the Government and individuals contribute consultation submissions;
+    // NGOs and individuals see nothing else of an engagement.
+    let role = Memo::new(move |_| match auth.get() {
+        Auth::SignedIn(me) => me.role.parse::<Role>().ok(),
+        _ => None,
+    });
+    let contributes = Memo::new(move |_| {
+        matches!(
+            role.get(),
+            Some(Role::Ngo | Role::Government | Role::Individual)
+        )
+    });
+    let lists_engagements =
+        Memo::new(move |_| !matches!(role.get(), Some(Role::Ngo | Role::Individual)));
     let creating = RwSignal::new(false);
     view! {
         <div class="page dashboard">
@@ -61,7 +75,12 @@ pub fn Dashboard() -> impl IntoView {
             <Show when=move || may_create.get() && creating.get()>
                 <NewEngagementForm on_cancel=Callback::new(move |_| creating.set(false)) />
             </Show>
-            <Engagements />
+            <Show when=move || contributes.get()>
+                <super::contributions::Contributions />
+            </Show>
+            <Show when=move || lists_engagements.get()>
+                <Engagements />
+            </Show>
             <DeviceDocuments />
         </div>
     }

@@ -502,6 +502,7 @@ fn editor_for(kind: Option<&str>) -> AnyView {
         Some("consultations") => view! { <super::consultations::ConsultationsEditor /> }.into_any(),
         Some("programme") => view! { <super::programme::ProgrammeEditor /> }.into_any(),
         Some("evaluation") => view! { <super::evaluation::EvaluationEditor /> }.into_any(),
+        Some("submission") => view! { <super::submission::SubmissionEditor /> }.into_any(),
         Some("engagement") => view! { <GoToEngagement /> }.into_any(),
         Some(other) => {
             let kind = other.to_string();

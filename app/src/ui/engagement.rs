@@ -336,6 +336,12 @@ fn DocumentsPanel(engagement: Memo<Engagement>) -> impl IntoView {
         })
     });
     let href = move |id: &str| format!("/doc/{id}?engagement={engagement_id}");
+    // The submissions inbox: field officers, admins and HQ reviewers.
+    let reads_submissions = Memo::new(move |_| {
+        doc.access
+            .get()
+            .is_some_and(|a| matches!(a.role, Role::FieldOfficer | Role::Admin | Role::HqReviewer))
+    });
     view! {
         <section class="card" aria-labelledby="documents-of-heading">
             <h2 id="documents-of-heading">{t!(i18n, engagement_documents)}</h2>
@@ -352,6 +358,11 @@ fn DocumentsPanel(engagement: Memo<Engagement>) -> impl IntoView {
             <p class="trace-link">
                 <A href=format!("/engagement/{engagement_id}/trace")>{t!(i18n, trace_link)}</A>
             </p>
+            <Show when=move || reads_submissions.get()>
+                <p class="trace-link">
+                    <A href=format!("/engagement/{engagement_id}/submissions")>{t!(i18n, inbox_link)}</A>
+                </p>
+            </Show>
             <h3>{t!(i18n, evaluations_heading)}</h3>
             {move || evaluations.with(Vec::is_empty).then(|| view! { <p class="muted">{t!(i18n, evaluations_none)}</p> })}
             <ul class="doc-links">

@@ -2,7 +2,9 @@
 
 mod admin;
 mod assessment;
+mod consent;
 mod consultations;
+mod contributions;
 mod dashboard;
 pub mod doc;
 mod editor;
@@ -11,12 +13,14 @@ mod evaluation;
 pub mod fields;
 mod header;
 mod home;
+mod inbox;
 mod linked;
 mod login;
 mod programme;
 pub mod record_list;
 mod request;
 pub mod siblings;
+mod submission;
 mod taxonomy;
 pub mod text_field;
 mod trace;
@@ -141,6 +145,12 @@ fn Shell() -> impl IntoView {
                         path=path!("/engagement/:id/trace")
                         view=|| view! { <RequireSignIn><trace::TracePage /></RequireSignIn> }
                     />
+                    <Route
+                        path=path!("/engagement/:id/submissions")
+                        view=|| view! { <RequireSignIn><inbox::InboxPage /></RequireSignIn> }
+                    />
+                    // A submission link: no account, so no sign-in first.
+                    <Route path=path!("/submit/:token") view=consent::SubmitLinkPage />
                     <Route
                         path=path!("/admin")
                         view=|| view! { <RequireSignIn><admin::AdminPage /></RequireSignIn> }

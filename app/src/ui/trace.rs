@@ -5,12 +5,14 @@
 //! no output addresses is flagged in words. The links are computed once, in
 //! `accord_shared::docs::trace`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use accord_shared::docs::items::ordered;
 use accord_shared::docs::trace::{trace, Traceability};
 use accord_shared::docs::vocab::NeedStatus;
-use accord_shared::docs::{Assessment, Consultations, Engagement, Evaluation, Programme};
+use accord_shared::docs::{
+    Assessment, Consultations, Engagement, Evaluation, Programme, Submission,
+};
 use accord_shared::policy::{DocFacts, DocKind, WritePolicy};
 use accord_shared::DocumentId;
 use leptos::prelude::*;
@@ -57,7 +59,8 @@ struct NeedLine {
     /// Links to consultations of a register this person does not receive.
     hidden_consultations: usize,
     recommendations: Vec<String>,
-    submissions: usize,
+    /// Each linked submission's title, or that it was withdrawn.
+    submissions: Vec<String>,
     /// Each output (outcome › output) with its activities.
     outputs: Vec<(String, Vec<String>)>,
     findings: Vec<String>,
@@ -115,6 +118,63 @@ fn OpenEvaluation(id: String, into: RwSignal<BTreeMap<String, Evaluation>>) -> i
     view! { <OpenLinked<Evaluation> id into=linked /> }
 }
 
+/// A linked submission as far as this person can read it.
+#[derive(Debug, Clone, PartialEq)]
+enum Seen {
+    Title(String),
+    /// Withdrawn, or not for this person: the relay sends nothing.
+    Unreadable,
+}
+
+/// Keeps `into` holding what submission `id` shows while this component lives.
+#[component]
+fn OpenSubmission(id: String, into: RwSignal<BTreeMap<String, Seen>>) -> impl IntoView {
+    let linked = Linked::<Submission>::new();
+    let key = id.clone();
+    Effect::new(move |_| {
+        let seen = match linked.state.get() {
+            LinkState::Looking => None,
+            LinkState::Unavailable => Some(Seen::Unreadable),
+            LinkState::Ready => linked.value.with(|s| {
+                s.as_ref()
+                    .map(|s| Seen::Title(s.title.as_str().trim().to_string()))
+            }),
+        };
+        into.update(|map| match seen {
+            Some(seen) => {
+                map.insert(key.clone(), seen);
+            }
+            None => {
+                map.remove(&key);
+            }
+        });
+    });
+    let key = id.clone();
+    on_cleanup(move || {
+        into.try_update(|map| {
+            map.remove(&key);
+        });
+    });
+    view! { <OpenLinked<Submission> id into=linked /> }
+}
+
+/// How a need names a linked submission.
+fn submission_name(
+    i18n: I18nContext<Locale>,
+    id: &str,
+    seen: &BTreeMap<String, Seen>,
+    withdrawn: &BTreeSet<String>,
+) -> String {
+    if withdrawn.contains(id) {
+        return t_string!(i18n, trace_submission_withdrawn).to_string();
+    }
+    match seen.get(id) {
+        Some(Seen::Title(title)) => or_untitled(i18n, title),
+        Some(Seen::Unreadable) => t_string!(i18n, trace_submission_withdrawn).to_string(),
+        None => t_string!(i18n, trace_submission_looking).to_string(),
+    }
+}
+
 #[component]
 fn TraceView() -> impl IntoView {
     let i18n = use_i18n();
@@ -125,6 +185,21 @@ fn TraceView() -> impl IntoView {
     let register = Linked::<Consultations>::new();
     let programme = Linked::<Programme>::new();
     let evaluations = RwSignal::new(BTreeMap::<String, Evaluation>::new());
+    let seen = RwSignal::new(BTreeMap::<String, Seen>::new());
+    // Withdrawn submissions, as the server says (a copy on this device must not show).
+    let withdrawn = RwSignal::new(BTreeSet::<String>::new());
+    let engagement_id = doc.id;
+    leptos::task::spawn_local(async move {
+        if let Ok(listing) = crate::submissions::list(engagement_id).await {
+            let ids: BTreeSet<String> = listing
+                .submissions
+                .into_iter()
+                .filter(|e| e.withdrawn())
+                .map(|e| e.id)
+                .collect();
+            withdrawn.try_set(ids);
+        }
+    });
     // The Government never receives the register: do not even ask for it.
     let may_read_register = Memo::new(move |_| {
         doc.access.get().map(|a| {
@@ -163,6 +238,44 @@ fn TraceView() -> impl IntoView {
         })
     });
 
+    let submission_ids = Memo::new(move |_| {
+        let gone = withdrawn.get();
+        assessment.value.with(|a| {
+            a.as_ref()
+                .map(|a| {
+                    a.needs
+                        .values()
+                        .flat_map(|n| accord_shared::docs::items::members(&n.submissions))
+                        .filter(|id| !gone.contains(*id))
+                        .map(str::to_string)
+                        .collect::<BTreeSet<String>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let submission_names = Memo::new(move |_| {
+        let ids = assessment.value.with(|a| {
+            a.as_ref()
+                .map(|a| {
+                    a.needs
+                        .values()
+                        .flat_map(|n| accord_shared::docs::items::members(&n.submissions))
+                        .map(str::to_string)
+                        .collect::<BTreeSet<String>>()
+                })
+                .unwrap_or_default()
+        });
+        seen.with(|s| {
+            withdrawn.with(|w| {
+                ids.into_iter()
+                    .map(|id| {
+                        let name = submission_name(i18n, &id, s, w);
+                        (id, name)
+                    })
+                    .collect::<BTreeMap<String, String>>()
+            })
+        })
+    });
     let traced = Memo::new(move |_| {
         let evals: Vec<(String, Evaluation)> =
             evaluations.with(|m| m.iter().map(|(id, e)| (id.clone(), e.clone())).collect());
@@ -189,8 +302,11 @@ fn TraceView() -> impl IntoView {
             };
             register.value.with(|r| {
                 programme.value.with(|p| {
-                    evaluations
-                        .with(|evals| need_lines(i18n, &t, a, r.as_ref(), p.as_ref(), evals, known))
+                    evaluations.with(|evals| {
+                        submission_names.with(|names| {
+                            need_lines(i18n, &t, a, r.as_ref(), p.as_ref(), evals, names, known)
+                        })
+                    })
                 })
             })
         })
@@ -236,6 +352,9 @@ fn TraceView() -> impl IntoView {
         <For each=move || evaluation_ids.get() key=|(id, _)| id.clone() let:((id, _title))>
             <OpenEvaluation id into=evaluations />
         </For>
+        <For each=move || submission_ids.get() key=|id| id.clone() let:id>
+            <OpenSubmission id into=seen />
+        </For>
         <header class="page-head page-head--stacked">
             <h1>{t!(i18n, trace_heading)}</h1>
             <p class="page-head__meta">{move || engagement.with(|e| e.title.as_str().to_string())}</p>
@@ -272,6 +391,8 @@ fn TraceView() -> impl IntoView {
     }
 }
 
+// Each document of the cycle, as it is known now.
+#[allow(clippy::too_many_arguments)]
 fn need_lines(
     i18n: I18nContext<Locale>,
     t: &Traceability,
@@ -279,6 +400,7 @@ fn need_lines(
     register: Option<&Consultations>,
     programme: Option<&Programme>,
     evaluations: &BTreeMap<String, Evaluation>,
+    submission_names: &BTreeMap<String, String>,
     programme_known: bool,
 ) -> Vec<NeedLine> {
     t.needs
@@ -343,7 +465,15 @@ fn need_lines(
                     .filter_map(|r| a.recommendations.get(r))
                     .map(|r| recommendation_name(i18n, r))
                     .collect(),
-                submissions: nt.submissions.len(),
+                submissions: nt
+                    .submissions
+                    .iter()
+                    .map(|id| {
+                        submission_names.get(id).cloned().unwrap_or_else(|| {
+                            t_string!(i18n, trace_submission_looking).to_string()
+                        })
+                    })
+                    .collect(),
                 outputs,
                 findings,
             })
@@ -435,6 +565,7 @@ fn NeedCard(need: NeedLine) -> impl IntoView {
         .into_any()
     };
     let submissions = need.submissions;
+    let has_submissions = !submissions.is_empty();
     view! {
         <li class="trace-need" class:trace-need--flagged=flagged aria-labelledby=heading_id.clone()>
             <h3 id=heading_id.clone()>{need.title}</h3>
@@ -450,9 +581,9 @@ fn NeedCard(need: NeedLine) -> impl IntoView {
                 {consultations}
                 <dt>{t!(i18n, trace_recommendations)}</dt>
                 {linked_list(i18n, need.recommendations)}
-                {(submissions > 0).then(|| view! {
+                {has_submissions.then(|| view! {
                     <dt>{t!(i18n, trace_submissions)}</dt>
-                    <dd>{submissions}</dd>
+                    {linked_list(i18n, submissions)}
                 })}
                 <dt>{t!(i18n, trace_outputs)}</dt>
                 {outputs}
