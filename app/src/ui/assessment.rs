@@ -288,6 +288,9 @@ pub fn TermChecklist(
     taxonomy: Linked<Taxonomy>,
     /// The ids chosen now (so a retired or unknown term still shows).
     chosen: Memo<IdSet>,
+    /// The id of a read-only note shown elsewhere (one for a whole form).
+    #[prop(optional)]
+    note_id: Option<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let options = Signal::derive(move || {
@@ -302,6 +305,7 @@ pub fn TermChecklist(
             label
             options
             empty=Signal::derive(move || t_string!(i18n, terms_empty).to_string())
+            note_id
         />
     }
 }

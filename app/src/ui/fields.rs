@@ -508,9 +508,12 @@ pub fn Checklist(
     /// Shown when there is nothing to choose from.
     #[prop(optional, into)]
     empty: Option<Signal<String>>,
+    /// The id of a read-only note shown elsewhere (one for a whole form).
+    #[prop(default = None)]
+    note_id: Option<String>,
 ) -> impl IntoView {
     let doc = use_doc();
-    let frame = Frame::new(&doc, &path, dom_id, hint, read_only, None);
+    let frame = Frame::new(&doc, &path, dom_id, hint, read_only, note_id);
     let members = {
         let path = path.clone();
         doc.memo(move |d| {

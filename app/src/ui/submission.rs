@@ -29,6 +29,10 @@ use crate::store;
 use crate::submissions::{self, Entry, Source};
 use crate::sync::Connection;
 
+/// One read-only note for the whole form (the Submitted banner, or the
+/// reason), which every field points at instead of repeating it.
+const NOTE_ID: &str = "submission-note";
+
 fn label(i18n: I18nContext<Locale>, text: fn(I18nContext<Locale>) -> String) -> Signal<String> {
     Signal::derive(move || text(i18n))
 }
@@ -121,6 +125,14 @@ pub fn SubmissionEditor() -> impl IntoView {
         });
     });
     let withdrawn = Memo::new(move |_| meta.with(|m| m.as_ref().is_some_and(Entry::withdrawn)));
+    // Withdrawn: its content must not stay readable on this device.
+    Effect::new(move |_| {
+        if withdrawn.get() {
+            leptos::task::spawn_local(async move {
+                let _ = store::remove(id).await;
+            });
+        }
+    });
 
     let heading = move || {
         let t = title.get();
@@ -158,7 +170,7 @@ pub fn SubmissionEditor() -> impl IntoView {
             }
         })}
         {move || (submitted.get() && !withdrawn.get()).then(|| view! {
-            <div class="banner submission-state submission-state--submitted" role="status">
+            <div id=NOTE_ID class="banner submission-state submission-state--submitted" role="status">
                 {fill(t_string!(i18n, submission_submitted_notice), &[("when", format_time_rfc3339(&submitted_at.get(), &locale()))])}
             </div>
         })}
@@ -166,12 +178,17 @@ pub fn SubmissionEditor() -> impl IntoView {
         {move || (!submitted.get() && read_only.with(Option::is_none)).then(|| view! {
             <p class="note" role="note">{t!(i18n, submission_intro)}</p>
         })}
+        {move || (!submitted.get()).then(|| read_only.get()).flatten().map(|reason| view! {
+            <p id=NOTE_ID class="field__note">{reason}</p>
+        })}
         <TaxonomyNote taxonomy />
+        <Show when=move || !withdrawn.get()>
         <div class="card">
             <form class="form" on:submit=|ev| ev.prevent_default()>
-                <TextField path=["title"] label=label(i18n, |i| t_string!(i, submission_title).to_string()) />
+                <TextField path=["title"] note_id=NOTE_ID.to_string() label=label(i18n, |i| t_string!(i, submission_title).to_string()) />
                 <TextField
                     path=["issues"]
+                    note_id=NOTE_ID.to_string()
                     label=label(i18n, |i| t_string!(i, submission_issues).to_string())
                     hint=label(i18n, |i| t_string!(i, submission_issues_hint).to_string())
                     multiline=true
@@ -183,9 +200,11 @@ pub fn SubmissionEditor() -> impl IntoView {
                     which=Terms::Groups
                     taxonomy
                     chosen=groups
+                    note_id=NOTE_ID.to_string()
                 />
                 <TextField
                     path=["affected"]
+                    note_id=NOTE_ID.to_string()
                     label=label(i18n, |i| t_string!(i, submission_affected).to_string())
                     hint=label(i18n, |i| t_string!(i, submission_affected_hint).to_string())
                     multiline=true
@@ -193,6 +212,7 @@ pub fn SubmissionEditor() -> impl IntoView {
                 />
                 <TextField
                     path=["evidence"]
+                    note_id=NOTE_ID.to_string()
                     label=label(i18n, |i| t_string!(i, submission_evidence).to_string())
                     hint=label(i18n, |i| t_string!(i, submission_evidence_hint).to_string())
                     multiline=true
@@ -200,6 +220,7 @@ pub fn SubmissionEditor() -> impl IntoView {
                 />
                 <TextField
                     path=["recommendations"]
+                    note_id=NOTE_ID.to_string()
                     label=label(i18n, |i| t_string!(i, submission_recommendations).to_string())
                     multiline=true
                     rows=4
@@ -216,6 +237,7 @@ pub fn SubmissionEditor() -> impl IntoView {
             />
         </div>
         <SubmitPanel submitted />
+        </Show>
         <WithdrawPanel meta withdrawn />
     }
 }
@@ -261,11 +283,15 @@ fn AttachmentRow(id: String) -> impl IntoView {
     let base = FieldPath::new(["attachments", id.as_str()]);
     view! {
         <div class="field-row">
-            <StringField path=base.child("label") label=label(i18n, |i| t_string!(i, attachment_label).to_string()) />
+            <StringField
+                path=base.child("label")
+                label=label(i18n, |i| t_string!(i, attachment_label).to_string())
+                note_id=NOTE_ID.to_string()
+            />
             <StringField
                 path=base.child("url")
                 label=label(i18n, |i| t_string!(i, attachment_url).to_string())
-                hint=label(i18n, |i| t_string!(i, attachment_url_hint).to_string())
+                note_id=NOTE_ID.to_string()
             />
         </div>
     }
