@@ -216,8 +216,8 @@ pub fn ConsentForm(
 enum LinkPage {
     Loading,
     Ready(LinkInfo),
-    /// 410: revoked or expired, with the server's words.
-    Gone(Option<String>),
+    /// 410: revoked or expired (the page says so in the reader's language).
+    Gone,
     /// 404.
     Unknown,
     /// No answer (offline) or another refusal.
@@ -254,11 +254,10 @@ pub fn SubmitLinkPage() -> impl IntoView {
                     <p class="loading" aria-busy="true">{t!(i18n, admin_loading)}</p>
                 }.into_any(),
                 LinkPage::Ready(info) => view! { <LinkConsent token=token.get_untracked() info /> }.into_any(),
-                LinkPage::Gone(message) => view! {
+                LinkPage::Gone => view! {
                     <div class="card not-found" role="alert">
                         <h1>{t!(i18n, link_gone_heading)}</h1>
                         <p>{t!(i18n, link_gone)}</p>
-                        {message.map(|m| view! { <p class="muted">{m}</p> })}
                     </div>
                 }.into_any(),
                 LinkPage::Unknown => view! {
