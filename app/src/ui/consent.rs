@@ -237,10 +237,7 @@ pub fn SubmitLinkPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let next = match submissions::link_info(&token).await {
                 Ok(info) => LinkPage::Ready(info),
-                Err(ApiError::Refused {
-                    status: 410,
-                    message,
-                }) => LinkPage::Gone(message),
+                Err(ApiError::Refused { status: 410, .. }) => LinkPage::Gone,
                 Err(ApiError::Refused { status: 404, .. }) => LinkPage::Unknown,
                 Err(e) => LinkPage::Failed(describe_error(i18n, &e)),
             };
