@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use accord_shared::docs::vocab::SubmissionStatus;
 use accord_shared::docs::{self, Submission};
-use accord_shared::DocumentId;
+use accord_shared::{DocumentId, Message};
 use accord_tests::server::http_request;
 use accord_tests::{Peer, TestServer};
 use serde_json::{json, Value};
@@ -561,6 +561,27 @@ async fn a_confidential_source_is_masked_for_a_reviewer_without_the_grant() {
     assert!(open(&mut hq, id).await);
     let everything = format!("{:?}", docs::open::<Submission>(hq.doc(id)).unwrap());
     assert!(!everything.contains("Ama") && !everything.contains("voices.test"));
+    // Nor does the author's presence (which carries their name) reach the reviewer.
+    let presence = accord_shared::presence::Presence {
+        name: "Ama Koffi".into(),
+        field: Some("title".into()),
+        left: false,
+    };
+    a.send(&Message::Ephemeral {
+        sender_id: a.peer_id.clone(),
+        target_id: a.server_id.clone(),
+        count: 1,
+        session_id: "s1".into(),
+        document_id: id.to_string(),
+        data: presence.encode(),
+    })
+    .await
+    .unwrap();
+    listen(&mut hq, Duration::from_millis(500)).await;
+    assert!(
+        hq.ephemeral.is_empty(),
+        "presence of a submission was relayed"
+    );
 
     let (status, _) = s.server.api(
         &s.server.token,

@@ -598,6 +598,14 @@ impl DocActor {
         if !self.peers.contains_key(&from) {
             return;
         }
+        // Presence names the person; in a submission the author's name must
+        // reach nobody the source is masked for, so none is relayed.
+        if self
+            .governance
+            .is_some_and(|g| g.kind == DocKind::Submission)
+        {
+            return;
+        }
         let Message::Ephemeral {
             sender_id,
             count,
