@@ -100,6 +100,7 @@ const implicit = (el) => {
     if (['text','search','email','url','tel',''].includes(ty)) return 'textbox';
     if (ty === 'button' || ty === 'submit') return 'button';
     if (ty === 'checkbox') return 'checkbox';
+    if (ty === 'radio') return 'radio';
   }
   if (t === 'select') return 'combobox';
   if (t === 'ul' || t === 'ol') return 'list';

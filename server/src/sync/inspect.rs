@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::sync;
-use automerge::{ActorId, Automerge, Change, Prop, ReadDoc};
+use automerge::{ActorId, Automerge, Bundle, Change, Prop, ReadDoc};
 
 /// What a sync message brings that the server does not have.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -24,15 +24,11 @@ pub struct Incoming {
 
 pub fn inspect(doc: &Automerge, message: &sync::Message) -> Result<Incoming, String> {
     let mut changes = Vec::new();
-    for chunk in message.changes.iter() {
-        match Change::from_bytes(chunk.to_vec()) {
-            Ok(change) => changes.push(change),
-            Err(_) => {
-                let whole = Automerge::load(chunk).map_err(|e| {
-                    format!("a chunk of the sync message is neither a change nor a document: {e}")
-                })?;
-                changes.extend(whole.get_changes(&[]));
-            }
+    for data in message.changes.iter() {
+        // A version 2 sync message carries its changes as storage chunks
+        // written one after another in a single byte string.
+        for chunk in split_chunks(data)? {
+            changes.extend(changes_of(chunk)?);
         }
     }
     let mut incoming = Incoming::default();
@@ -74,6 +70,62 @@ pub fn inspect(doc: &Automerge, message: &sync::Message) -> Result<Incoming, Str
         }
     }
     Ok(incoming)
+}
+
+/// Magic bytes that open every Automerge storage chunk.
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+/// Chunk types: a whole document, a change, a compressed change, a bundle of changes.
+const DOCUMENT: u8 = 0;
+const BUNDLE: u8 = 3;
+
+/// Splits concatenated storage chunks (magic, checksum, type, LEB128 length, body).
+fn split_chunks(data: &[u8]) -> Result<Vec<&[u8]>, String> {
+    let mut chunks = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        if rest.len() < 9 || rest[..4] != MAGIC {
+            return Err("a sync message holds bytes that are not an Automerge chunk".into());
+        }
+        let (len, used) =
+            leb128_u64(&rest[9..]).ok_or("a chunk of the sync message has a malformed length")?;
+        let total = usize::try_from(len)
+            .ok()
+            .and_then(|len| len.checked_add(9 + used))
+            .filter(|total| *total <= rest.len())
+            .ok_or("a chunk of the sync message is longer than the message")?;
+        chunks.push(&rest[..total]);
+        rest = &rest[total..];
+    }
+    Ok(chunks)
+}
+
+/// An unsigned LEB128 number and how many bytes it took (at most 10).
+fn leb128_u64(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
+    for (i, byte) in bytes.iter().take(10).enumerate() {
+        let low = u64::from(byte & 0x7f);
+        value |= low.checked_shl(7 * i as u32)?;
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+/// The changes one chunk holds.
+fn changes_of(chunk: &[u8]) -> Result<Vec<Change>, String> {
+    match chunk[8] {
+        DOCUMENT => Automerge::load(chunk)
+            .map(|whole| whole.get_changes(&[]).into_iter().collect())
+            .map_err(|e| format!("a document in the sync message cannot be read: {e}")),
+        BUNDLE => Bundle::try_from(chunk)
+            .map_err(|e| e.to_string())
+            .and_then(|b| b.to_changes().map_err(|e| e.to_string()))
+            .map_err(|e| format!("a bundle of changes in the sync message cannot be read: {e}")),
+        _ => Change::from_bytes(chunk.to_vec())
+            .map(|c| vec![c])
+            .map_err(|e| format!("a change in the sync message cannot be read: {e}")),
+    }
 }
 
 /// The top-level key under which an existing object lives.
@@ -151,6 +203,40 @@ mod tests {
             incoming.actors,
             vec![client.get_actor().to_bytes().to_vec()]
         );
+    }
+
+    #[test]
+    fn several_changes_written_as_one_chunk_are_each_read() {
+        let mut base = AutoCommit::new();
+        base.put(ROOT, "title", "t").unwrap();
+        base.commit();
+        let server = base.document().clone();
+        let mut client = base.fork();
+        client.put(ROOT, "summary", "one").unwrap();
+        client.commit();
+        client.put(ROOT, "budget", "two").unwrap();
+        client.commit();
+        let changes = client.get_changes(&server.get_heads());
+        assert_eq!(changes.len(), 2);
+        // What a version 2 sync message sends: the raw changes, back to back.
+        let joined: Vec<u8> = changes
+            .iter()
+            .flat_map(|c| c.raw_bytes().to_vec())
+            .collect();
+        let mut message = message(&server, &mut client);
+        message.changes = vec![joined].into();
+        let incoming = inspect(&server, &message).unwrap();
+        let sections: Vec<&str> = incoming.sections.iter().map(String::as_str).collect();
+        assert_eq!(sections, ["budget", "summary"]);
+        // Truncated or trailing garbage is an error, never a panic.
+        let mut broken = changes[0].raw_bytes().to_vec();
+        broken.extend_from_slice(&[0x85, 0x6f, 0x4a]);
+        message.changes = vec![broken].into();
+        assert!(inspect(&server, &message).is_err());
+        let mut short = changes[0].raw_bytes().to_vec();
+        short.truncate(short.len() - 3);
+        message.changes = vec![short].into();
+        assert!(inspect(&server, &message).is_err());
     }
 
     #[test]
