@@ -226,6 +226,9 @@ record!(
         pub reliability: Reliability,
         pub validity: Validity,
         pub follow_up: Text,
+        /// The consultation submission (document id) it was recorded from, if any:
+        /// so that a withdrawal can take the recorded input out of the register too.
+        pub submission: String,
     }
 );
 
