@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -16,6 +17,7 @@ use accord_shared::DocumentId;
 
 use crate::audit;
 use crate::auth::{AuthError, User, SESSION_TTL};
+use crate::storage::StorageError;
 use crate::sync::role_without_membership;
 use crate::web::AppState;
 
@@ -52,6 +54,30 @@ impl IntoResponse for AppError {
     }
 }
 
+/// A 400 with a message for the person.
+pub fn bad_request(message: impl Into<String>) -> AppError {
+    AppError::new(StatusCode::BAD_REQUEST, message)
+}
+
+/// A JSON body that does not parse is a 400 in the API's own error shape.
+pub fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+    body.map(|Json(v)| v).map_err(|e| {
+        bad_request(format!(
+            "The request body is not what was expected: {}",
+            e.body_text()
+        ))
+    })
+}
+
+/// Storage failing under an API call: logged, and a 500 that says to retry.
+pub fn storage_failed(e: StorageError) -> AppError {
+    tracing::error!(error = %e, "storage failed during an API call");
+    AppError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The server could not complete this; try again.",
+    )
+}
+
 impl From<AuthError> for AppError {
     fn from(e: AuthError) -> Self {
         match e {
@@ -59,13 +85,7 @@ impl From<AuthError> for AppError {
                 StatusCode::UNAUTHORIZED,
                 "The email or password is not right.",
             ),
-            AuthError::Storage(e) => {
-                tracing::error!(error = %e, "storage failed during an API call");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "The server could not complete this; try again.",
-                )
-            }
+            AuthError::Storage(e) => storage_failed(e),
             other => Self::new(StatusCode::BAD_REQUEST, other.to_string()),
         }
     }

@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::api::{AppError, CurrentUser};
+use crate::api::{bad_request as bad, json_body as body, storage_failed, AppError, CurrentUser};
 use crate::audit;
 use crate::auth::User;
 use crate::storage::{AttachedDocument, NewDocument, Provenance, StorageError, Store};
@@ -42,28 +42,6 @@ pub fn router() -> Router<AppState> {
         .route("/engagements", get(list).post(create))
         .route("/engagements/{id}/evaluations", post(add_evaluation))
         .route("/taxonomy", get(taxonomy))
-}
-
-fn storage_failed(e: StorageError) -> AppError {
-    tracing::error!(error = %e, "storage failed during an engagements call");
-    AppError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "The server could not complete this; try again.",
-    )
-}
-
-fn bad(message: impl Into<String>) -> AppError {
-    AppError::new(StatusCode::BAD_REQUEST, message)
-}
-
-/// A JSON body that does not parse is a 400 in the API's own error shape.
-fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    body.map(|Json(v)| v).map_err(|e| {
-        bad(format!(
-            "The request body is not what was expected: {}",
-            e.body_text()
-        ))
-    })
 }
 
 /// RFC 3339, UTC, to the second.

@@ -19,7 +19,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::{AppError, CurrentUser};
+use crate::api::{json_body, storage_failed, AppError, CurrentUser};
 use crate::audit;
 use crate::auth::{Accounts, AuthError, User};
 use crate::storage::{GrantChange, StorageError, Store};
@@ -175,15 +175,7 @@ async fn put_grant(
             ),
         ));
     }
-    let form = form.map(|Json(f)| f).map_err(|e| {
-        AppError::new(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "The request body is not what was expected: {}",
-                e.body_text()
-            ),
-        )
-    })?;
+    let form = json_body(form)?;
     let done = set_grant(
         &state.store,
         engagement,
@@ -204,12 +196,4 @@ async fn put_grant(
         "parties_granted": form.granted,
         "changed": done.changed,
     })))
-}
-
-fn storage_failed(e: StorageError) -> AppError {
-    tracing::error!(error = %e, "storage failed during a parties grant");
-    AppError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "The server could not complete this; try again.",
-    )
 }

@@ -38,7 +38,9 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::api::{self, AppError, CurrentUser};
+use crate::api::{
+    self, bad_request as bad, json_body as body, storage_failed, AppError, CurrentUser,
+};
 use crate::audit;
 use crate::auth::{new_secret, secret_hash, User, SESSION_TTL};
 use crate::engagements::{load_document, new_document};
@@ -75,27 +77,6 @@ pub fn router() -> Router<AppState> {
 }
 
 // ------------------------------------------------------------------ errors
-
-fn storage_failed(e: StorageError) -> AppError {
-    tracing::error!(error = %e, "storage failed during a submissions call");
-    AppError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "The server could not complete this; try again.",
-    )
-}
-
-fn bad(message: impl Into<String>) -> AppError {
-    AppError::new(StatusCode::BAD_REQUEST, message)
-}
-
-fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    body.map(|Json(v)| v).map_err(|e| {
-        bad(format!(
-            "The request body is not what was expected: {}",
-            e.body_text()
-        ))
-    })
-}
 
 fn no_engagement() -> AppError {
     AppError::new(StatusCode::NOT_FOUND, "No such engagement.")
