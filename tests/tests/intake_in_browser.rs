@@ -9,7 +9,7 @@
 use accord_shared::docs::vocab::SubmissionStatus;
 use accord_shared::docs::{self, items, Assessment, Need, Submission};
 use accord_shared::DocumentId;
-use accord_tests::browser::Driver;
+use accord_tests::browser::{Browser, Driver};
 use accord_tests::{Peer, TestServer};
 use anyhow::{Context, Result};
 use serde_json::json;
@@ -116,7 +116,7 @@ async fn an_individual_submits_offline_and_the_field_team_links_it_to_a_need() -
         .await?
         .send_keys(ISSUES)
         .await?;
-    person.until_status("Online", |s| s == "Online").await?;
+    online_or_explain(&person, &server).await?;
 
     server.kill();
     person
@@ -146,30 +146,7 @@ async fn an_individual_submits_offline_and_the_field_team_links_it_to_a_need() -
     person.screenshot("intake-submitted-offline.png").await?;
 
     server.restart();
-    if let Err(e) = person.until_status("Online", |s| s == "Online").await {
-        let probe = person
-            .client
-            .execute_async(
-                "const done = arguments[0];\
-                 fetch('/api/sync-ticket', {method: 'POST'}).then(r => r.text().then(t => done(r.status + ' ' + t))).catch(e => done('failed ' + e));",
-                vec![],
-            )
-            .await?;
-        let me = person
-            .client
-            .execute_async(
-                "const done = arguments[0];\
-                 fetch('/api/me').then(r => r.text().then(t => done(r.status + ' ' + t))).catch(e => done('failed ' + e));",
-                vec![],
-            )
-            .await?;
-        person.screenshot("intake-debug.png").await?;
-        let audit = server.admin(&["audit", "--since", "1h"]).output()?;
-        anyhow::bail!(
-            "{e}: ticket {probe}, me {me}; audit: {}",
-            String::from_utf8_lossy(&audit.stdout)
-        );
-    }
+    online_or_explain(&person, &server).await?;
 
     // The field team's inbox.
     let fo = driver.session().await?;
@@ -269,4 +246,29 @@ async fn an_individual_submits_offline_and_the_field_team_links_it_to_a_need() -
     person.close().await?;
     fo.close().await?;
     Ok(())
+}
+
+/// Waits until the person's app is online with nothing unsent; if it never
+/// is, says what the server thinks of them: their sync ticket, who they
+/// are, and the audit log (a refused change shows there).
+async fn online_or_explain(person: &Browser, server: &TestServer) -> Result<()> {
+    let Err(e) = person.until_status("Online", |s| s == "Online").await else {
+        return Ok(());
+    };
+    let probe = |path: &'static str, method: &'static str| {
+        person.client.execute_async(
+            "const [path, method, done] = arguments;\
+             fetch(path, {method}).then(r => r.text().then(t => done(r.status + ' ' + t)))\
+               .catch(e => done('failed ' + e));",
+            vec![json!(path), json!(method)],
+        )
+    };
+    let ticket = probe("/api/sync-ticket", "POST").await?;
+    let me = probe("/api/me", "GET").await?;
+    person.screenshot("intake-not-online.png").await?;
+    let audit = server.admin(&["audit", "--since", "1h"]).output()?;
+    anyhow::bail!(
+        "{e}: ticket {ticket}, me {me}; audit:\n{}",
+        String::from_utf8_lossy(&audit.stdout)
+    )
 }
