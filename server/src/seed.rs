@@ -33,7 +33,7 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Role); 4] = [
         Role::Government,
     ),
     ("hq@demo.accord", "Sofia Lindqvist", Role::HqReviewer),
-    ("ngo@demo.accord", "Voices of Lomé", Role::Ngo),
+    ("ngo@demo.accord", "Northern Justice Voices", Role::Ngo),
 ];
 pub const DEMO_PASSWORD: &str = "accord-demo-password";
 
@@ -116,9 +116,9 @@ async fn demo_submissions(
 ) -> Result<(), StorageError> {
     let submitted = Submission {
         engagement: engagement.to_string(),
-        title: text("Pre-trial detention in Lomé and Kara"),
+        title: text("Pre-trial detention in Mzuzu and Lilongwe"),
         issues: text(
-            "Detainees we visited in Lomé civil prison had waited on average 26 months for trial; \
+            "Detainees we visited in Mzuzu prison had waited on average 26 months for trial; \
              most had never seen a lawyer.",
         ),
         groups: set(&["children"]),
@@ -132,7 +132,7 @@ async fn demo_submissions(
         attachments: one(Attachment {
             pos: 1.0,
             label: "Visit report (PDF)".into(),
-            url: "https://example.org/voices-lome/detention-2026.pdf".into(),
+            url: "https://example.org/northern-justice-voices/detention-2026.pdf".into(),
         }),
         status: SubmissionStatus::Submitted,
         submitted_at: "2026-06-02T10:15:00Z".into(),
@@ -143,7 +143,7 @@ async fn demo_submissions(
         engagement,
         ngo,
         submitted,
-        Some(("Ama Koffi", "Voices of Lomé")),
+        Some(("Chikondi Banda", "Northern Justice Voices")),
         Confidentiality::Public,
     )
     .await?;
@@ -157,7 +157,7 @@ async fn demo_submissions(
         engagement,
         ngo,
         draft,
-        Some(("Ama Koffi", "Voices of Lomé")),
+        Some(("Chikondi Banda", "Northern Justice Voices")),
         Confidentiality::Internal,
     )
     .await?;
