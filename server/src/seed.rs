@@ -143,7 +143,7 @@ async fn demo_submissions(
         engagement,
         ngo,
         submitted,
-        Some(("Chikondi Banda", "Northern Justice Voices")),
+        Some(("Grace Mwale", "Northern Justice Voices")),
         Confidentiality::Public,
     )
     .await?;
@@ -157,7 +157,7 @@ async fn demo_submissions(
         engagement,
         ngo,
         draft,
-        Some(("Chikondi Banda", "Northern Justice Voices")),
+        Some(("Grace Mwale", "Northern Justice Voices")),
         Confidentiality::Internal,
     )
     .await?;
