@@ -81,7 +81,7 @@ pub fn Dashboard() -> impl IntoView {
             <Show when=move || lists_engagements.get()>
                 <Engagements />
             </Show>
-            <DeviceDocuments />
+            <DeviceDocuments creates=lists_engagements />
         </div>
     }
 }

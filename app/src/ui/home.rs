@@ -11,18 +11,25 @@ use crate::draft::new_document;
 use crate::i18n::*;
 use crate::store::{self, StoredDocument};
 
+/// `creates`: whether the person may start documents of their own and open
+/// shared ones (contributors write only the submissions started for them,
+/// so they get the list alone: what opens offline).
 #[component]
-pub fn DeviceDocuments() -> impl IntoView {
+pub fn DeviceDocuments(#[prop(into)] creates: Signal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="card" aria-labelledby="documents-heading">
             <div class="card__head">
                 <h2 id="documents-heading">{t!(i18n, home_heading)}</h2>
-                <NewDocumentButton />
+                <Show when=move || creates.get()>
+                    <NewDocumentButton />
+                </Show>
             </div>
             <DocumentList />
         </section>
-        <OpenForm />
+        <Show when=move || creates.get()>
+            <OpenForm />
+        </Show>
     }
 }
 
