@@ -592,6 +592,11 @@ async fn summarize(
             .last()
             .map(|m| json!({ "by": m.by, "at": m.at, "to": m.to.as_str() }))
     });
+    let new_submissions = if crate::submissions::reads_submissions(role) {
+        crate::submissions::waiting_count(store, id).await
+    } else {
+        None
+    };
     // An engagement document that cannot be read still lists, with empty fields.
     let text = |f: fn(&Engagement) -> String| engagement.as_ref().map(f).unwrap_or_default();
     Some(json!({
@@ -614,6 +619,7 @@ async fn summarize(
             "open_needs": open_needs,
             "outputs": outputs,
             "overdue_actions": overdue,
+            "new_submissions": new_submissions,
         },
     }))
 }

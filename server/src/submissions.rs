@@ -359,6 +359,28 @@ async fn entry_for(store: &Store, reader: &Reader, r: &Record) -> Value {
     reader.entry(r, &title)
 }
 
+/// How many submissions of the engagement wait for the field team: submitted,
+/// not yet reviewed, not withdrawn (for the dashboard). `None` if it cannot be read.
+pub(crate) async fn waiting_count(store: &Store, engagement: DocumentId) -> Option<u32> {
+    store
+        .query(move |db| {
+            db.query_row(
+                "SELECT count(*) FROM submissions WHERE engagement = ?1 AND submitted_at IS NOT NULL
+                   AND reviewed_at IS NULL AND withdrawn_at IS NULL",
+                [engagement.as_bytes().as_slice()],
+                |r| r.get::<_, u32>(0),
+            )
+        })
+        .await
+        .map_err(|e| tracing::error!(error = %e, "could not count the waiting submissions"))
+        .ok()
+}
+
+/// Whether the role reads the engagement's submitted submissions (the team).
+pub(crate) fn reads_submissions(role: Role) -> bool {
+    is_team(role)
+}
+
 // ------------------------------------------------------------------ consent
 
 /// What a person agrees to before anything of theirs is stored.

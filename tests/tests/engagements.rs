@@ -132,7 +132,7 @@ async fn field_officers_start_engagements_and_others_are_told_why_not() {
     assert_eq!(e["documents"], s.documents);
     assert_eq!(
         e["counts"],
-        json!({ "open_needs": 0, "outputs": 0, "overdue_actions": 0 })
+        json!({ "open_needs": 0, "outputs": 0, "overdue_actions": 0, "new_submissions": 0 })
     );
 
     // A government counterpart may not start one; bad input is a 400 saying what is wrong.
@@ -214,7 +214,7 @@ async fn the_dashboard_lists_what_each_person_may_see_and_counts_only_what_they_
     let e = s.mine(&s.hq);
     assert_eq!(
         e["counts"],
-        json!({ "open_needs": 0, "outputs": 0, "overdue_actions": 0 })
+        json!({ "open_needs": 0, "outputs": 0, "overdue_actions": 0, "new_submissions": 0 })
     );
     assert_eq!(e["documents"]["parties"], "");
     assert_eq!(

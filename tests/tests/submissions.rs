@@ -484,6 +484,16 @@ async fn withdrawn_input_leaves_the_inbox_the_relay_and_the_export() {
     let (status, csv) = s.export(&s.server.token);
     assert_eq!(status, 200);
     assert!(csv.contains("Kept: prison conditions") && csv.contains("Withdrawn: police abuse"));
+    let waiting = |token: &str| {
+        let (_, list) = s.server.api(token, "GET", "/api/engagements", None);
+        list[0]["counts"]["new_submissions"].clone()
+    };
+    assert_eq!(
+        waiting(&s.server.token),
+        2,
+        "the dashboard counts what waits"
+    );
+    assert_eq!(waiting(&s.hq), 2);
 
     let mut officer = Peer::connect(&s.server.ws_url(), &s.server.token)
         .await
@@ -519,6 +529,23 @@ async fn withdrawn_input_leaves_the_inbox_the_relay_and_the_export() {
     assert_eq!(withdrawn["status"], "withdrawn");
     assert_eq!(withdrawn["title"], "");
     assert_eq!(withdrawn["withdrawn_by"], "Rights Watch");
+    assert_eq!(
+        waiting(&s.server.token),
+        1,
+        "a withdrawn one no longer waits"
+    );
+    let (status, _) = s.server.api(
+        &s.server.token,
+        "POST",
+        &format!("/api/submissions/{kept}/reviewed"),
+        Some(&json!({ "reviewed": true })),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        waiting(&s.server.token),
+        0,
+        "a reviewed one no longer waits"
+    );
     let (_, csv) = s.export(&s.server.token);
     assert!(csv.contains("Kept: prison conditions"));
     assert!(!csv.contains("police abuse"), "{csv}");
