@@ -15,6 +15,7 @@ use accord_shared::docs::vocab::{
 };
 use accord_shared::docs::{Consultation, Consultations, IssueRaised, Parties, Taxonomy};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use super::assessment::{consultation_name, TaxonomyNote, TermChecklist};
 use super::doc::{use_doc, DocAccessLine, People};
@@ -159,7 +160,26 @@ fn ConsultationRow(id: String) -> impl IntoView {
         }
     };
     let consultation = id.clone();
+    // Recorded from a consultation submission in the inbox: where it came from.
+    let from_submission = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            cx.register.with(|r| {
+                r.consultations
+                    .get(&id)
+                    .map(|c| c.submission.trim().to_string())
+                    .filter(|s| !s.is_empty())
+            })
+        })
+    };
     view! {
+        {move || from_submission.get().map(|submission| view! {
+            <p class="consultation__from muted">
+                {t!(i18n, consultation_from_submission)}
+                " "
+                <A href=format!("/doc/{submission}")>{t!(i18n, consultation_from_submission_open)}</A>
+            </p>
+        })}
         <div class="field-row">
             <DateField path=base.child("date") label=label(i18n, |i| t_string!(i, consultation_date).to_string()) />
             <Select<ConsultationMethod> path=base.child("method") label=label(i18n, |i| t_string!(i, consultation_method).to_string()) />

@@ -28,7 +28,7 @@ use super::siblings::engagement_of;
 use super::submission::source_text;
 use super::vocab::label_of;
 use crate::countries;
-use crate::draft::FieldPath;
+use crate::draft::{map_keys, FieldPath};
 use crate::i18n::*;
 use crate::store;
 use crate::submissions::{self, Entry, LinkRow, Listing, NewLink};
@@ -331,6 +331,9 @@ fn InboxItem(id: String) -> impl IntoView {
                 view! {
                     <h3 id=heading_id.clone()>{t!(i18n, inbox_withdrawn_title)}</h3>
                     <p class="inbox-item__withdrawn">{withdrawn_line}</p>
+                    <Show when=move || cx.writes.get()>
+                        <RegisterLeftover id=stored_id.get_value() entry />
+                    </Show>
                 }.into_any()
             } else {
                 view! {
@@ -498,25 +501,16 @@ fn RecordButton(id: String, title: Memo<String>) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    // Already there: a consultation of the same date whose summary is the submission's issues.
-    let issues = Memo::new(move |_| {
-        linked
-            .value
-            .with(|s| s.as_ref().map(|s| s.issues.as_str().trim().to_string()))
-    });
-    let recorded = Memo::new(move |_| {
-        let Some(issues) = issues.get().filter(|i| !i.is_empty()) else {
-            return false;
-        };
-        let date = entry.with(|e| e.submitted_at.as_deref().map(date_of).unwrap_or_default());
-        cx.register.value.with(|r| {
-            r.as_ref().is_some_and(|r| {
-                r.consultations
-                    .values()
-                    .any(|c| c.date == date && c.summary.as_str().trim() == issues)
+    // Already there: a consultation of the register recorded from it.
+    let recorded = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            cx.register.value.with(|r| {
+                r.as_ref()
+                    .is_some_and(|r| !recorded_from(r, &id).is_empty())
             })
         })
-    });
+    };
     Effect::new(move |_| {
         if recording.get() != Recording::Opening {
             return;
@@ -531,6 +525,18 @@ fn RecordButton(id: String, title: Memo<String>) -> impl IntoView {
                 let Some(submission) = linked.value.get_untracked() else {
                     return;
                 };
+                // Pressed as the page opens: the register (and, for a
+                // confidential source, the parties) may still be on the way.
+                let confidential_identity = entry.with_untracked(|e| {
+                    e.confidentiality == Confidentiality::Confidential.as_str()
+                        && !e.source.anonymous
+                        && !e.source.masked
+                });
+                if cx.register.state.get() == LinkState::Looking
+                    || (confidential_identity && cx.parties.state.get() == LinkState::Looking)
+                {
+                    return;
+                }
                 if recorded.get_untracked() {
                     recording.set(Recording::Done);
                     return;
@@ -644,6 +650,7 @@ fn record(
             scope,
         },
         summary: Text::with_value(submission.issues.as_str()),
+        submission: entry.id.clone(),
         ..Consultation::default()
     };
     let mut new_id = None;
@@ -672,6 +679,86 @@ fn record(
     Ok(())
 }
 
+/// The consultations of the register recorded from submission `id`: each
+/// one's id, and whether it is confidential (its source's identity then
+/// sits in the parties document under the same id).
+fn recorded_from(register: &Consultations, id: &str) -> Vec<(String, bool)> {
+    register
+        .consultations
+        .iter()
+        .filter(|(_, c)| !c.submission.is_empty() && c.submission == id)
+        .map(|(cid, c)| {
+            (
+                cid.clone(),
+                c.confidentiality == Confidentiality::Confidential,
+            )
+        })
+        .collect()
+}
+
+/// Takes a withdrawn submission's input out of the register: every
+/// consultation recorded from it, and the source's identity kept for each
+/// in the parties document. The identity goes first, so that it never
+/// outlives the consultation that would let someone find it. Returns how
+/// many consultations were removed.
+fn take_out(i18n: I18nContext<Locale>, cx: Context, submission: &str) -> Result<usize, String> {
+    let ready = |state: RwSignal<LinkState>| state.try_get_untracked() == Some(LinkState::Ready);
+    let register = cx
+        .register
+        .doc
+        .try_get_untracked()
+        .flatten()
+        .filter(|_| ready(cx.register.state))
+        .ok_or_else(|| t_string!(i18n, inbox_takeout_no_register).to_string())?;
+    let found = cx
+        .register
+        .value
+        .try_with_untracked(|r| {
+            r.as_ref()
+                .map(|r| recorded_from(r, submission))
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    if found.is_empty() {
+        return Ok(0);
+    }
+    if !register.may_write(&FieldPath::new(["consultations"])) {
+        return Err(t_string!(i18n, inbox_record_refused).to_string());
+    }
+    let parties = cx
+        .parties
+        .doc
+        .try_get_untracked()
+        .flatten()
+        .filter(|_| ready(cx.parties.state));
+    match &parties {
+        Some(parties) => {
+            for (consultation, _) in &found {
+                let path = FieldPath::new(["parties", consultation.as_str()]);
+                parties.edit(|d| d.delete(&path));
+            }
+            let left = parties.with_doc(|d| map_keys(d, &FieldPath::new(["parties"])));
+            if found.iter().any(|(c, _)| left.contains(c)) {
+                return Err(t_string!(i18n, inbox_takeout_identity_failed).to_string());
+            }
+        }
+        // A confidential source's identity must not stay behind on its own.
+        None if found.iter().any(|(_, confidential)| *confidential) => {
+            return Err(t_string!(i18n, inbox_takeout_no_parties).to_string());
+        }
+        None => {}
+    }
+    for (consultation, _) in &found {
+        let path = FieldPath::new(["consultations", consultation.as_str()]);
+        register.edit(|d| d.delete(&path));
+    }
+    let left = register.with_doc(|d| map_keys(d, &FieldPath::new(["consultations"])));
+    if found.iter().any(|(c, _)| left.contains(c)) {
+        return Err(t_string!(i18n, inbox_takeout_failed).to_string());
+    }
+    Ok(found.len())
+}
+
 /// A pseudonymous source code (`SUB-7KQ2`): says nothing of the source.
 fn source_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -682,6 +769,101 @@ fn source_code() -> String {
         })
         .collect();
     format!("SUB-{code}")
+}
+
+/// A withdrawn submission whose input the register still holds (the
+/// contributor withdrew it themselves, or taking it out failed): says so,
+/// and takes it out, after a confirmation, with its parties entry.
+#[component]
+fn RegisterLeftover(id: String, entry: Memo<Entry>) -> impl IntoView {
+    let i18n = use_i18n();
+    let cx = expect_context::<Context>();
+    let locale = move || i18n.get_locale().as_str().to_string();
+    let held = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            cx.register
+                .value
+                .with(|r| r.as_ref().map_or(0, |r| recorded_from(r, &id).len()))
+        })
+    };
+    // A confidential source's identity goes with the consultation: wait for
+    // the parties document rather than fail while it is still on its way.
+    let waiting = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            cx.parties.state.get() == LinkState::Looking
+                && cx.register.value.with(|r| {
+                    r.as_ref()
+                        .is_some_and(|r| recorded_from(r, &id).iter().any(|(_, c)| *c))
+                })
+        })
+    };
+    let confirming = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(false);
+    let id = StoredValue::new(id);
+    // Which withdrawn submission: they all have the same heading.
+    let when = move || {
+        entry.with(|e| {
+            e.withdrawn_at
+                .as_deref()
+                .map(|at| format_time_rfc3339(at, &locale()))
+                .unwrap_or_default()
+        })
+    };
+    let named = move || fill(t_string!(i18n, inbox_takeout_named), &[("when", when())]);
+    let remove = move |_| {
+        error.set(None);
+        match take_out(i18n, cx, &id.get_value()) {
+            Ok(_) => {
+                confirming.set(false);
+                done.set(true);
+            }
+            Err(message) => error.set(Some(message)),
+        }
+    };
+    view! {
+        {move || (done.get() && held.get() == 0).then(|| view! {
+            <p class="inbox-item__removed muted" role="status">{t!(i18n, inbox_takeout_done)}</p>
+        })}
+        <Show when=move || held.get() != 0>
+            <div class="inbox-item__leftover">
+                <p class="inbox-item__leftover-lead"><strong>{t!(i18n, inbox_takeout_heading)}</strong></p>
+                <p>
+                    {move || match held.get() {
+                        1 => t_string!(i18n, inbox_takeout_one).to_string(),
+                        n => fill(t_string!(i18n, inbox_takeout_many), &[("n", n.to_string())]),
+                    }}
+                </p>
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || view! {
+                        <button
+                            type="button"
+                            class="button button--small button--danger"
+                            aria-label=named
+                            on:click=move |_| { error.set(None); confirming.set(true) }
+                        >
+                            {t!(i18n, inbox_takeout)}
+                        </button>
+                    }
+                >
+                    <div class="record__confirm" role="group" aria-label=move || fill(t_string!(i18n, inbox_takeout_confirm_named), &[("when", when())])>
+                        <p>{t!(i18n, inbox_takeout_confirm)}</p>
+                        {move || waiting.get().then(|| view! { <p class="muted" aria-busy="true">{t!(i18n, inbox_takeout_waiting)}</p> })}
+                        <button type="button" class="button button--small button--danger-solid" disabled=move || waiting.get() on:click=remove>
+                            {t!(i18n, inbox_takeout_yes)}
+                        </button>
+                        <button type="button" class="button button--small" on:click=move |_| { confirming.set(false); error.set(None) }>
+                            {t!(i18n, inbox_takeout_keep)}
+                        </button>
+                    </div>
+                </Show>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            </div>
+        </Show>
+    }
 }
 
 /// Withdraw on the contributor's behalf, with the reason they gave.
@@ -715,6 +897,10 @@ fn WithdrawOnBehalf(id: String, title: Memo<String>) -> impl IntoView {
             match answer {
                 Ok(entry) => {
                     confirming.try_set(false);
+                    // What was recorded from it leaves the register too. If
+                    // that cannot be done now, the withdrawn entry says so
+                    // and offers it again ([`RegisterLeftover`]).
+                    let _ = take_out(i18n, cx, &id);
                     if let Ok(doc) = DocumentId::parse_url_or_id(&entry.id) {
                         let _ = store::remove(doc).await;
                     }
