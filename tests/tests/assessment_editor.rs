@@ -198,7 +198,6 @@ async fn write_the_assessment(fo: &Browser) -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "passes through the register and the parties identity; fails at a need's consultation checkbox reading unchecked right after its click (line ~332): run with --ignored"]
 async fn a_field_officer_writes_the_assessment_and_traces_its_needs() -> Result<()> {
     let server = TestServer::start(&[]);
     server.add_user(HQ_EMAIL, "Sofia Lindqvist", "hq_reviewer", HQ_PASSWORD);

@@ -46,11 +46,14 @@ pub fn ConsultationsEditor() -> impl IntoView {
     let register = doc.shape::<Consultations>();
     let engagement = engagement_of(doc.id);
     let parties = Linked::<Parties>::new();
-    let parties_id = Memo::new(move |_| {
-        engagement
-            .get()
-            .map(|e| e.documents.parties)
-            .filter(|id| !id.is_empty())
+    // The engagement lists the parties document only to whoever may read
+    // it: listed without it, this person does not receive it ("Confidential
+    // source"), rather than waiting for it forever.
+    let parties_id = Memo::new(move |_| engagement.get().map(|e| e.documents.parties));
+    Effect::new(move |_| {
+        if parties_id.with(|id| id.as_deref() == Some("")) {
+            parties.unavailable();
+        }
     });
     let taxonomy = Linked::<Taxonomy>::new();
     provide_context(Context {
@@ -69,7 +72,7 @@ pub fn ConsultationsEditor() -> impl IntoView {
     });
     view! {
         <OpenTaxonomy into=taxonomy />
-        {move || parties_id.get().map(|id| view! { <OpenLinked<Parties> id into=parties /> })}
+        {move || parties_id.get().filter(|id| !id.is_empty()).map(|id| view! { <OpenLinked<Parties> id into=parties /> })}
         <h1>{t!(i18n, consultations_heading)}</h1>
         <DocAccessLine />
         <People />
