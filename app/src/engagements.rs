@@ -64,6 +64,8 @@ pub struct Counts {
     pub open_needs: Option<u32>,
     pub outputs: Option<u32>,
     pub overdue_actions: Option<u32>,
+    /// Submitted consultation submissions not yet reviewed (the team only).
+    pub new_submissions: Option<u32>,
 }
 
 /// The list as last fetched, and when (ms since the epoch).

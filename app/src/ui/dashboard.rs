@@ -242,13 +242,14 @@ fn EngagementTable(groups: Groups) -> impl IntoView {
                         <th scope="col" class="num">{t!(i18n, col_open_needs)}</th>
                         <th scope="col" class="num">{t!(i18n, col_outputs)}</th>
                         <th scope="col" class="num">{t!(i18n, col_overdue)}</th>
+                        <th scope="col" class="num">{t!(i18n, col_new_submissions)}</th>
                         <th scope="col">{t!(i18n, col_last_move)}</th>
                     </tr>
                 </thead>
                 {move || groups.get().into_iter().map(|(country, rows)| view! {
                     <tbody>
                         <tr class="engagements__group">
-                            <th colspan="6" scope="rowgroup">{move || countries::label(&country, &locale())}</th>
+                            <th colspan="7" scope="rowgroup">{move || countries::label(&country, &locale())}</th>
                         </tr>
                         {rows.into_iter().map(|e| view! { <EngagementRow e /> }).collect_view()}
                     </tbody>
@@ -288,6 +289,12 @@ fn EngagementRow(e: EngagementSummary) -> impl IntoView {
             <td class="num">{count(e.counts.open_needs)}</td>
             <td class="num">{count(e.counts.outputs)}</td>
             <td class="num">{count(e.counts.overdue_actions)}</td>
+            <td class="num">{match e.counts.new_submissions {
+                Some(n) if n > 0 => view! {
+                    <A href=format!("/engagement/{}/submissions", e.id)>{n}</A>
+                }.into_any(),
+                other => count(other).into_any(),
+            }}</td>
             <td class="engagements__move">
                 {match last_move {
                     Some(m) => {
