@@ -17,7 +17,7 @@ use accord_shared::DocumentId;
 
 use crate::audit;
 use crate::auth::{AuthError, User, SESSION_TTL};
-use crate::storage::StorageError;
+use crate::storage::{Governance, StorageError, Store};
 use crate::sync::role_without_membership;
 use crate::web::AppState;
 
@@ -103,6 +103,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::engagements::router())
         .merge(crate::parties::router())
         .merge(crate::submissions::router())
+        .merge(crate::approvals::router())
 }
 
 /// The signed-in person, if they are an admin.
@@ -227,7 +228,7 @@ async fn document_access(
     let id = DocumentId::parse_url_or_id(&id).map_err(|_| not_found())?;
     let (owner, governance) = state.store.load_meta(id).await.map_err(AuthError::from)?;
     let own = owner == Some(user.id);
-    let Some(g) = governance else {
+    if governance.is_none() {
         // Not in an engagement: its owner (or an admin) writes all of it. A
         // document not stored yet is a 404 too, so the answer never tells
         // "hidden" from "missing"; the app then treats it as its own new one.
@@ -235,32 +236,58 @@ async fn document_access(
             return Err(not_found());
         }
         return Ok(Json(json!({ "kind": null, "role": user.role, "own": own })));
+    }
+    match standing(&state.store, &user, id).await? {
+        Some(s) => Ok(Json(json!({
+            "kind": s.governance.kind.as_str(),
+            "role": s.role,
+            "engagement": s.governance.engagement.to_string(),
+            "shared_with_government": s.governance.shared_with_government,
+            "submitted": s.governance.submitted,
+            "parties_granted": s.facts.parties_granted,
+            "own": own,
+        }))),
+        None => Err(not_found()),
+    }
+}
+
+/// How a person stands towards a document of an engagement they may read.
+pub struct Standing {
+    pub governance: Governance,
+    pub role: Role,
+    pub facts: DocFacts,
+}
+
+/// The person's role and the facts the write policy needs for a document
+/// of an engagement; `None` if it is not one, or they may not read it.
+pub async fn standing(
+    store: &Store,
+    user: &User,
+    id: DocumentId,
+) -> Result<Option<Standing>, AppError> {
+    let (owner, governance) = store.load_meta(id).await.map_err(storage_failed)?;
+    let Some(g) = governance else {
+        return Ok(None);
     };
-    let membership = state
-        .store
+    let membership = store
         .membership(g.engagement, user.id)
         .await
-        .map_err(AuthError::from)?;
-    let role = role_without_membership(&user, g.kind).or(membership.map(|m| m.role));
+        .map_err(storage_failed)?;
+    let role = role_without_membership(user, g.kind).or(membership.map(|m| m.role));
     let facts = DocFacts {
         shared_with_government: g.shared_with_government,
-        own,
+        own: owner == Some(user.id),
         submitted: g.submitted,
         withdrawn: g.withdrawn,
         parties_granted: membership.is_some_and(|m| m.parties_granted),
     };
-    match role {
-        Some(role) if WritePolicy::may_read(role, g.kind, facts) => Ok(Json(json!({
-            "kind": g.kind.as_str(),
-            "role": role,
-            "engagement": g.engagement.to_string(),
-            "shared_with_government": g.shared_with_government,
-            "submitted": g.submitted,
-            "parties_granted": facts.parties_granted,
-            "own": own,
-        }))),
-        _ => Err(not_found()),
-    }
+    Ok(role
+        .filter(|role| WritePolicy::may_read(*role, g.kind, facts))
+        .map(|role| Standing {
+            governance: g,
+            role,
+            facts,
+        }))
 }
 
 /// The signed-in person, from the session cookie or an `Authorization: Bearer` token.

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod engagements;

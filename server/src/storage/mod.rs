@@ -737,6 +737,15 @@ CREATE TABLE IF NOT EXISTS submissions (
     withdrawn_reason TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS submissions_by_engagement ON submissions(engagement);
+CREATE TABLE IF NOT EXISTS approvals (
+    id INTEGER PRIMARY KEY,
+    doc_id BLOB NOT NULL,
+    -- The approved version: its change hashes, hex, comma-separated, sorted.
+    heads TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS approvals_by_doc ON approvals(doc_id, id);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
