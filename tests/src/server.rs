@@ -208,6 +208,22 @@ impl TestServer {
         (res.status, value)
     }
 
+    /// An engagement in Togo started through the API by the default field
+    /// officer, with all its documents.
+    pub fn start_engagement(&self, title: &str) -> Engagement {
+        let (status, created) = self.api(
+            &self.token,
+            "POST",
+            "/api/engagements",
+            Some(&serde_json::json!({ "title": title, "country": "TGO", "presence": "country_office" })),
+        );
+        assert_eq!(status, 201, "starting an engagement: {created}");
+        Engagement {
+            id: created["id"].as_str().unwrap_or_default().to_owned(),
+            documents: created["documents"].clone(),
+        }
+    }
+
     /// A new account with `role` and an API token for it.
     pub fn account(&self, email: &str, name: &str, role: &str) -> String {
         self.add_user(email, name, role, "a sufficiently long passphrase");
@@ -258,6 +274,23 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
+}
+
+/// An engagement as `POST /api/engagements` answered.
+pub struct Engagement {
+    pub id: String,
+    /// Document ids by kind (`request`, `assessment`, `consultations`, `parties`, `programme`).
+    pub documents: serde_json::Value,
+}
+
+impl Engagement {
+    /// The id of its document of this kind.
+    pub fn doc(&self, kind: &str) -> accord_shared::DocumentId {
+        self.documents[kind]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("the engagement has no {kind} document: {}", self.documents))
+    }
 }
 
 /// A minimal HTTP/1.0 response, enough to check status and headers.

@@ -6,7 +6,6 @@
 //! the server holds.
 
 use accord_shared::docs::{self, Assessment};
-use accord_shared::DocumentId;
 use accord_tests::{Peer, TestServer};
 use automerge::ChangeHash;
 use serde_json::{json, Value};
@@ -16,19 +15,8 @@ const HQ: &str = "desk@hq.test";
 #[tokio::test]
 async fn an_approval_fixes_a_version_and_counts_the_changes_since() {
     let mut server = TestServer::start(&[]);
-    let (status, created) = server.api(
-        &server.token,
-        "POST",
-        "/api/engagements",
-        Some(&json!({ "title": "Access to justice in Togo", "country": "TGO", "presence": "country_office" })),
-    );
-    assert_eq!(status, 201, "{created}");
-    let engagement = created["id"].as_str().unwrap().to_owned();
-    let assessment: DocumentId = created["documents"]["assessment"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let started = server.start_engagement("Access to justice in Togo");
+    let (engagement, assessment) = (started.id.clone(), started.doc("assessment"));
     let hq = server.account(HQ, "Sofia Lindqvist", "hq_reviewer");
     server.add_member(&engagement, HQ, "hq_reviewer");
     let path = format!("/api/documents/{assessment}/approvals");

@@ -22,18 +22,8 @@ const OFFLINE: &str = "Written while the network was down.";
 #[tokio::test(flavor = "multi_thread")]
 async fn an_individual_submits_offline_and_the_field_team_links_it_to_a_need() -> Result<()> {
     let mut server = TestServer::start(&[]);
-    let (status, created) = server.api(
-        &server.token,
-        "POST",
-        "/api/engagements",
-        Some(&json!({ "title": "Access to justice in Togo", "country": "TGO", "presence": "country_office" })),
-    );
-    assert_eq!(status, 201, "{created}");
-    let engagement = created["id"].as_str().context("engagement id")?.to_owned();
-    let assessment: DocumentId = created["documents"]["assessment"]
-        .as_str()
-        .context("assessment id")?
-        .parse()?;
+    let started = server.start_engagement("Access to justice in Togo");
+    let (engagement, assessment) = (started.id.clone(), started.doc("assessment"));
     let mut officer = Peer::connect(&server.ws_url(), &server.token).await?;
     officer.follow(assessment);
     officer.push(assessment).await?;

@@ -125,21 +125,9 @@ async fn inbox(fo: &Browser, server: &TestServer, engagement: &str) -> Result<()
 #[tokio::test(flavor = "multi_thread")]
 async fn a_withdrawal_takes_the_recorded_input_out_of_the_register() -> Result<()> {
     let server = TestServer::start(&[]);
-    let (status, created) = server.api(
-        &server.token,
-        "POST",
-        "/api/engagements",
-        Some(&json!({ "title": "Access to justice in Togo", "country": "TGO", "presence": "country_office" })),
-    );
-    assert_eq!(status, 201, "{created}");
-    let engagement = created["id"].as_str().context("engagement id")?.to_owned();
-    let doc = |kind: &str| -> Result<DocumentId> {
-        Ok(created["documents"][kind]
-            .as_str()
-            .with_context(|| format!("{kind} id"))?
-            .parse()?)
-    };
-    let (register, parties) = (doc("consultations")?, doc("parties")?);
+    let started = server.start_engagement("Access to justice in Togo");
+    let engagement = started.id.clone();
+    let (register, parties) = (started.doc("consultations"), started.doc("parties"));
     let voices = server.account("a@voices.test", "Voices of Lomé", "ngo");
     let watch = server.account("b@rights-watch.test", "Rights Watch", "ngo");
     server.add_member(&engagement, "a@voices.test", "ngo");

@@ -7,11 +7,9 @@
 use std::time::Duration;
 
 use accord_shared::docs::{self, items, Assessment, Need};
-use accord_shared::DocumentId;
 use accord_tests::browser::Driver;
 use accord_tests::{Peer, TestServer};
 use anyhow::Result;
-use serde_json::json;
 
 const HQ_EMAIL: &str = "desk.officer@hq.test";
 const HQ_PASSWORD: &str = "an HQ reviewer's passphrase";
@@ -26,26 +24,10 @@ const NO_INDICATOR: &str = "[id*='-outputs-'][id$='-indicators-problems']";
 /// An engagement started through the API, its assessment holding two needs
 /// written by the officer's protocol client.
 async fn engagement_with_needs(server: &TestServer) -> Result<(String, String)> {
-    let (status, created) = server.api(
-        &server.token,
-        "POST",
-        "/api/engagements",
-        Some(&json!({
-            "title": "Access to justice in Togo",
-            "country": "TGO",
-            "presence": "country_office",
-        })),
-    );
-    assert_eq!(status, 201, "{created}");
-    let engagement = created["id"].as_str().unwrap_or_default().to_owned();
-    let programme = created["documents"]["programme"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let assessment: DocumentId = created["documents"]["assessment"]
-        .as_str()
-        .unwrap_or_default()
-        .parse()?;
+    let started = server.start_engagement("Access to justice in Togo");
+    let engagement = started.id.clone();
+    let programme = started.doc("programme").to_string();
+    let assessment = started.doc("assessment");
     let mut officer = Peer::connect(&server.ws_url(), &server.token).await?;
     officer.follow(assessment);
     officer.push(assessment).await?;

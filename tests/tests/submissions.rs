@@ -29,19 +29,8 @@ struct Setup {
 
 fn start() -> Setup {
     let server = TestServer::start(&[]);
-    let (status, created) = server.api(
-        &server.token,
-        "POST",
-        "/api/engagements",
-        Some(&json!({ "title": "Access to justice in Togo", "country": "TGO", "presence": "country_office" })),
-    );
-    assert_eq!(status, 201, "{created}");
-    let engagement = created["id"].as_str().unwrap().to_owned();
-    let assessment = created["documents"]["assessment"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let started = server.start_engagement("Access to justice in Togo");
+    let (engagement, assessment) = (started.id.clone(), started.doc("assessment"));
     let ngo_a = server.account(NGO_A, "Voices", "ngo");
     let ngo_b = server.account(NGO_B, "Rights Watch", "ngo");
     let hq = server.account(HQ, "Sofia Lindqvist", "hq_reviewer");
