@@ -4,6 +4,7 @@
 
 mod access;
 mod admin;
+mod approvals;
 mod auth;
 mod countries;
 mod draft;

@@ -16,6 +16,7 @@ use accord_shared::docs::{Assessment, Consultations, MechanismRecommendation, Ne
 use accord_shared::policy::{DocFacts, DocKind, WritePolicy};
 use leptos::prelude::*;
 
+use super::approval::ApprovalBar;
 use super::doc::{use_doc, DocAccessLine, People};
 use super::fields::{Checklist, DateField, Select, StringField};
 use super::linked::{
@@ -212,6 +213,7 @@ pub fn AssessmentEditor() -> impl IntoView {
         {move || register_id.get().ok().map(|id| view! { <OpenLinked<Consultations> id into=register /> })}
         <h1>{t!(i18n, assessment_heading)}</h1>
         <DocAccessLine />
+        <ApprovalBar />
         <People />
         <form class="card form" on:submit=|ev| ev.prevent_default()>
             <div class="field-row">

@@ -10,6 +10,7 @@ use accord_shared::DocumentId;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::approval::ApprovalNote;
 use super::dashboard::{clean_country, format_time_rfc3339};
 use super::doc::{by_route_id, use_doc, DocAccessLine, DocContext, DocumentGate, People};
 use super::fields::{Checklist, Frame, Select, StringField};
@@ -351,7 +352,11 @@ fn DocumentsPanel(engagement: Memo<Engagement>) -> impl IntoView {
                     if id.is_empty() {
                         view! { <li><span>{name}</span> <span class="muted">{t!(i18n, document_missing)}</span></li> }.into_any()
                     } else {
-                        view! { <li><A href=href(&id)>{name}</A></li> }.into_any()
+                        let note = crate::approvals::APPROVABLE.contains(&kind).then(|| {
+                            let id = id.clone();
+                            view! { <ApprovalNote id /> }
+                        });
+                        view! { <li><A href=href(&id)>{name}</A>{note}</li> }.into_any()
                     }
                 }).collect_view()}
             </ul>
@@ -376,6 +381,7 @@ fn DocumentsPanel(engagement: Memo<Engagement>) -> impl IntoView {
                                     {move || if title.trim().is_empty() { kind.label(i18n) } else { title.clone() }}
                                 </A>
                                 <span class="muted">" · "{move || kind.label(i18n)}</span>
+                                <ApprovalNote id=link.document.clone() />
                             </li>
                         }
                     }

@@ -17,6 +17,7 @@ use accord_shared::docs::{
 };
 use leptos::prelude::*;
 
+use super::approval::ApprovalBar;
 use super::doc::{use_doc, DocAccessLine, People};
 use super::fields::{Checklist, DateField, Select, StringField};
 use super::linked::{Linked, OpenLinked};
@@ -197,6 +198,7 @@ pub fn EvaluationEditor() -> impl IntoView {
         }}
         <h1>{heading}</h1>
         <DocAccessLine />
+        <ApprovalBar />
         <People />
         <form class="card form" on:submit=|ev| ev.prevent_default()>
             <TextField path=["title"] label=label(i18n, |i| t_string!(i, evaluation_editor.title).to_string()) />

@@ -1,6 +1,7 @@
 //! The interface: the shell (header on every page), the session and the routes.
 
 mod admin;
+mod approval;
 mod assessment;
 mod consent;
 mod consultations;

@@ -17,6 +17,7 @@ use accord_shared::docs::{
 };
 use leptos::prelude::*;
 
+use super::approval::ApprovalBar;
 use super::doc::{problem_text, use_doc, DocAccessLine, People};
 use super::fields::{
     dom_id_for, Checklist, DateField, MoneyField, NumberField, Select, StringField,
@@ -175,6 +176,7 @@ pub fn ProgrammeEditor() -> impl IntoView {
         }}
         <h1>{heading}</h1>
         <DocAccessLine />
+        <ApprovalBar />
         <People />
         <form class="card form" on:submit=|ev| ev.prevent_default()>
             <TextField path=["title"] label=label(i18n, |i| t_string!(i, programme_editor.title).to_string()) />

@@ -6,6 +6,7 @@ use accord_shared::docs::vocab::{Channel, Classification, Mechanism, RequestStat
 use accord_shared::docs::{RecommendationRef, Request};
 use leptos::prelude::*;
 
+use super::approval::ApprovalBar;
 use super::doc::{use_doc, DocAccessLine, People};
 use super::fields::{DateField, Select, StringField};
 use super::record_list::{record_name, RecordList};
@@ -60,6 +61,7 @@ pub fn RequestEditor() -> impl IntoView {
     view! {
         <h1>{t!(i18n, request_heading)}</h1>
         <DocAccessLine />
+        <ApprovalBar />
         <People />
         <form class="card form" on:submit=|ev| ev.prevent_default()>
             <TextField
