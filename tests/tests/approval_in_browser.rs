@@ -65,7 +65,11 @@ async fn a_reviewer_approves_the_assessment_and_sees_the_changes_written_since()
         t.starts_with("You approve the document exactly as it is now")
     })
     .await?;
-    assert!(asked.contains("as the server holds it"), "{asked}");
+    assert!(
+        asked.contains("as the server holds it (1 change in all)"),
+        "{asked}"
+    );
+    hq.screenshot("approval-confirm.png").await?;
     hq.by_role("button", "Approve").await?.click().await?;
     let approved = until(&hq, BAR, "the approval", |t| {
         t.starts_with(&format!("Approved by {HQ_NAME} on "))

@@ -88,12 +88,21 @@ fn summary(i18n: I18nContext<Locale>, listing: &Listing) -> String {
     )
 }
 
-/// The approval bar of the page's document, if its kind is approved at all.
+/// The approval bar of the page's document, if it is one reviewers approve:
+/// its declared kind and its kind in the engagement (the server's answer,
+/// remembered offline) say so. A document of no engagement has no approvals.
 #[component]
 pub fn ApprovalBar() -> impl IntoView {
     let doc = use_doc();
     let kind = doc.declared_kind();
-    let shown = Memo::new(move |_| kind.get().as_deref().is_some_and(approvable));
+    let shown = Memo::new(move |_| {
+        kind.get().as_deref().is_some_and(approvable)
+            && doc
+                .access
+                .get()
+                .and_then(|a| a.kind)
+                .is_some_and(|k| approvals::APPROVABLE.contains(&k))
+    });
     move || shown.get().then(|| view! { <Bar /> })
 }
 
@@ -204,7 +213,11 @@ fn Bar() -> impl IntoView {
     let confirm_text = move || {
         let n = count.get();
         let template = if first() {
-            t_string!(i18n, approval_confirm_first).to_string()
+            if n == 1 {
+                t_string!(i18n, approval_confirm_first_one).to_string()
+            } else {
+                t_string!(i18n, approval_confirm_first).to_string()
+            }
         } else {
             match n {
                 0 => t_string!(i18n, approval_confirm_none).to_string(),
