@@ -2,7 +2,8 @@
 //! approves it as it stands (after a confirm step); the field officer then
 //! writes twice, and the reviewer's approval bar comes to read "2 changes
 //! since", as does the engagement page beside the assessment. The field
-//! officer, on the same page, sees the bar but no Approve button.
+//! officer, on the same page, sees the bar but no Approve button, and
+//! once the server is gone, that approvals need a connection.
 
 use std::time::{Duration, Instant};
 
@@ -39,7 +40,7 @@ async fn until(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reviewer_approves_the_assessment_and_sees_the_changes_written_since() -> Result<()> {
-    let server = TestServer::start(&[]);
+    let mut server = TestServer::start(&[]);
     let started = server.start_engagement("Access to justice in Togo");
     let (engagement, assessment) = (started.id.clone(), started.doc("assessment"));
     server.add_user(HQ_EMAIL, HQ_NAME, "hq_reviewer", HQ_PASSWORD);
@@ -136,6 +137,13 @@ async fn a_reviewer_approves_the_assessment_and_sees_the_changes_written_since()
     let notes = hq.texts(".approval-note").await?;
     assert!(notes.iter().any(|n| n == "not approved"), "{notes:?}");
     hq.screenshot("approval-engagement.png").await?;
+
+    // Without the server, the bar says approvals need a connection.
+    server.kill();
+    until(&fo, BAR, "the offline note", |t| {
+        t == "Approvals need a connection."
+    })
+    .await?;
 
     hq.close().await?;
     fo.close().await?;
