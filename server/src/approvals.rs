@@ -18,12 +18,10 @@ use axum::{Json, Router};
 use rusqlite::params;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use crate::api::{bad_request, json_body, standing, storage_failed, AppError, CurrentUser};
 use crate::audit;
-use crate::engagements::load_document;
+use crate::engagements::{load_document, rfc3339};
 use crate::storage::{now_secs, Store};
 use crate::web::AppState;
 
@@ -41,13 +39,6 @@ pub fn router() -> Router<AppState> {
 
 fn not_found() -> AppError {
     AppError::new(StatusCode::NOT_FOUND, "No such document.")
-}
-
-fn rfc3339(secs: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
 }
 
 /// One approval as stored.

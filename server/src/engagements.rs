@@ -93,8 +93,16 @@ pub async fn load_document(store: &Store, id: DocumentId) -> Result<AutoCommit, 
     .map_err(|e| e.to_string())?
 }
 
+/// A Unix time as RFC 3339, UTC ("" if out of range).
+pub fn rfc3339(secs: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
 /// A stored document read as `T`; a failure is logged and gives `None`.
-async fn read_as<T: Shape + Send + 'static>(store: &Store, id: DocumentId) -> Option<T> {
+pub(crate) async fn read_as<T: Shape + Send + 'static>(store: &Store, id: DocumentId) -> Option<T> {
     let result = match load_document(store, id).await {
         Ok(doc) => docs::open::<T>(&doc).map_err(|e| e.to_string()),
         Err(e) => Err(e),
@@ -102,7 +110,7 @@ async fn read_as<T: Shape + Send + 'static>(store: &Store, id: DocumentId) -> Op
     match result {
         Ok(value) => Some(value),
         Err(error) => {
-            tracing::warn!(doc = %id, kind = T::KIND.as_str(), %error, "a document could not be read for the dashboard");
+            tracing::warn!(doc = %id, kind = T::KIND.as_str(), %error, "a stored document could not be read");
             None
         }
     }

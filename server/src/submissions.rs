@@ -35,15 +35,13 @@ use axum::{Json, Router};
 use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use crate::api::{
     self, bad_request as bad, json_body as body, storage_failed, AppError, CurrentUser,
 };
 use crate::audit;
 use crate::auth::{new_secret, secret_hash, User, SESSION_TTL};
-use crate::engagements::{load_document, new_document};
+use crate::engagements::{new_document, read_as, rfc3339};
 use crate::storage::{
     insert_governed, now_secs, upsert_member, NewDocument, Provenance, StorageError, Store,
 };
@@ -84,13 +82,6 @@ fn no_engagement() -> AppError {
 
 fn no_submission() -> AppError {
     AppError::new(StatusCode::NOT_FOUND, "No such submission.")
-}
-
-fn rfc3339(secs: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
 }
 
 fn opt_time(secs: Option<i64>) -> Value {
@@ -330,26 +321,9 @@ impl Reader {
     }
 }
 
-/// A stored submission document, read with the shared schema.
-async fn content(store: &Store, id: DocumentId) -> Option<Submission> {
-    match load_document(store, id).await {
-        Ok(doc) => match docs::open::<Submission>(&doc) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                tracing::warn!(doc = %id, error = %e, "a submission does not match its schema");
-                None
-            }
-        },
-        Err(e) => {
-            tracing::warn!(doc = %id, error = %e, "a submission could not be loaded");
-            None
-        }
-    }
-}
-
 async fn entry_for(store: &Store, reader: &Reader, r: &Record) -> Value {
     let title = if reader.reads(r) {
-        content(store, r.id)
+        read_as::<Submission>(store, r.id)
             .await
             .map(|s| s.title.as_str().trim().to_owned())
             .unwrap_or_default()
@@ -915,11 +889,9 @@ async fn link_info(
     Path(token): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let link = link_by_token(&state.store, &token).await?;
-    let engagement = match load_document(&state.store, link.engagement).await {
-        Ok(doc) => docs::open::<Engagement>(&doc).ok(),
-        Err(_) => None,
-    }
-    .unwrap_or_default();
+    let engagement = read_as::<Engagement>(&state.store, link.engagement)
+        .await
+        .unwrap_or_default();
     Ok(Json(json!({
         "engagement": {
             "id": link.engagement.to_string(),
@@ -1236,11 +1208,9 @@ async fn contributions(
             role: m.role,
             parties_granted: false,
         };
-        let doc = match load_document(&state.store, engagement).await {
-            Ok(doc) => docs::open::<Engagement>(&doc).ok(),
-            Err(_) => None,
-        }
-        .unwrap_or_default();
+        let doc = read_as::<Engagement>(&state.store, engagement)
+            .await
+            .unwrap_or_default();
         let mut mine = Vec::new();
         for r in records_of(&state.store, engagement)
             .await?
@@ -1285,7 +1255,7 @@ async fn export_csv(
         if r.submitted_at.is_none() || r.withdrawn_at.is_some() || !reader.reads(&r) {
             continue;
         }
-        let Some(s) = content(&state.store, r.id).await else {
+        let Some(s) = read_as::<Submission>(&state.store, r.id).await else {
             continue;
         };
         rows.push((r, s));

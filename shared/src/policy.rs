@@ -316,6 +316,12 @@ impl WritePolicy {
         ) == Access::Write
     }
 
+    /// Whether the role may start documents of its own through the relay.
+    /// Contributors write only the submissions the server starts for them.
+    pub fn may_create_documents(role: Role) -> bool {
+        !matches!(role, Role::Ngo | Role::Individual)
+    }
+
     /// Whether the role may see the document at all (any section readable).
     pub fn may_read(role: Role, kind: DocKind, facts: DocFacts) -> bool {
         let main = Self::section(kind, &[]);

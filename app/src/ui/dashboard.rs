@@ -5,7 +5,7 @@
 //! offline, marked as from the last connection.
 
 use accord_shared::docs::vocab::{PresenceType, Stage};
-use accord_shared::policy::Role;
+use accord_shared::policy::{Role, WritePolicy};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -81,7 +81,7 @@ pub fn Dashboard() -> impl IntoView {
             <Show when=move || lists_engagements.get()>
                 <Engagements />
             </Show>
-            <DeviceDocuments creates=lists_engagements />
+            <DeviceDocuments creates=Signal::derive(move || role.get().is_some_and(WritePolicy::may_create_documents)) />
         </div>
     }
 }

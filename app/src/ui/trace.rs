@@ -93,28 +93,37 @@ fn excerpt(text: &str, max: usize) -> String {
     }
 }
 
-/// Keeps `into` holding the evaluation `id` while this component lives.
-#[component]
-fn OpenEvaluation(id: String, into: RwSignal<BTreeMap<String, Evaluation>>) -> impl IntoView {
-    let linked = Linked::<Evaluation>::new();
-    let key = id.clone();
+/// Keeps `into[key]` equal to `value` (absent while `None`) for as long as
+/// the calling component lives.
+fn mirror_into<V: Clone + Send + Sync + 'static>(
+    into: RwSignal<BTreeMap<String, V>>,
+    key: String,
+    value: impl Fn() -> Option<V> + Send + Sync + 'static,
+) {
+    let k = key.clone();
     Effect::new(move |_| {
-        let value = linked.value.get();
+        let value = value();
         into.update(|map| match value {
-            Some(e) => {
-                map.insert(key.clone(), e);
+            Some(v) => {
+                map.insert(k.clone(), v);
             }
             None => {
-                map.remove(&key);
+                map.remove(&k);
             }
         });
     });
-    let key = id.clone();
     on_cleanup(move || {
         into.try_update(|map| {
             map.remove(&key);
         });
     });
+}
+
+/// Keeps `into` holding the evaluation `id` while this component lives.
+#[component]
+fn OpenEvaluation(id: String, into: RwSignal<BTreeMap<String, Evaluation>>) -> impl IntoView {
+    let linked = Linked::<Evaluation>::new();
+    mirror_into(into, id.clone(), move || linked.value.get());
     view! { <OpenLinked<Evaluation> id into=linked /> }
 }
 
@@ -130,30 +139,13 @@ enum Seen {
 #[component]
 fn OpenSubmission(id: String, into: RwSignal<BTreeMap<String, Seen>>) -> impl IntoView {
     let linked = Linked::<Submission>::new();
-    let key = id.clone();
-    Effect::new(move |_| {
-        let seen = match linked.state.get() {
-            LinkState::Looking => None,
-            LinkState::Unavailable => Some(Seen::Unreadable),
-            LinkState::Ready => linked.value.with(|s| {
-                s.as_ref()
-                    .map(|s| Seen::Title(s.title.as_str().trim().to_string()))
-            }),
-        };
-        into.update(|map| match seen {
-            Some(seen) => {
-                map.insert(key.clone(), seen);
-            }
-            None => {
-                map.remove(&key);
-            }
-        });
-    });
-    let key = id.clone();
-    on_cleanup(move || {
-        into.try_update(|map| {
-            map.remove(&key);
-        });
+    mirror_into(into, id.clone(), move || match linked.state.get() {
+        LinkState::Looking => None,
+        LinkState::Unavailable => Some(Seen::Unreadable),
+        LinkState::Ready => linked.value.with(|s| {
+            s.as_ref()
+                .map(|s| Seen::Title(s.title.as_str().trim().to_string()))
+        }),
     });
     view! { <OpenLinked<Submission> id into=linked /> }
 }

@@ -499,10 +499,8 @@ impl DocActor {
         }
         let creating = self.owner.is_none() && self.doc.get_heads().is_empty();
         if creating && !message.changes.is_empty() && self.governance.is_none() {
-            if let Some(role) = [Role::Ngo, Role::Individual]
-                .into_iter()
-                .find(|r| *r == conn.user.role)
-            {
+            let role = conn.user.role;
+            if !WritePolicy::may_create_documents(role) {
                 return self.refuse(
                     &conn,
                     format!(
