@@ -26,7 +26,7 @@ use crate::storage::{now_secs, Store};
 use crate::web::AppState;
 
 /// The documents a reviewer approves: the drafts of the cycle.
-const APPROVABLE: [DocKind; 4] = [
+pub(crate) const APPROVABLE: [DocKind; 4] = [
     DocKind::Request,
     DocKind::Assessment,
     DocKind::Programme,
@@ -42,11 +42,13 @@ fn not_found() -> AppError {
 }
 
 /// One approval as stored.
-struct Approval {
-    id: i64,
-    heads: Vec<ChangeHash>,
-    by: String,
-    at: i64,
+pub(crate) struct Approval {
+    pub id: i64,
+    pub heads: Vec<ChangeHash>,
+    /// The reviewer's name.
+    pub by: String,
+    /// Unix seconds, by the server's clock.
+    pub at: i64,
 }
 
 impl Approval {
@@ -64,7 +66,11 @@ fn parse_heads(text: &str) -> Vec<ChangeHash> {
     text.split(',').filter_map(|h| h.parse().ok()).collect()
 }
 
-async fn approvals_of(store: &Store, doc: DocumentId) -> Result<Vec<Approval>, AppError> {
+/// Every approval of a document, newest first.
+pub(crate) async fn approvals_of(
+    store: &Store,
+    doc: DocumentId,
+) -> Result<Vec<Approval>, AppError> {
     store
         .query(move |db| {
             let mut stmt = db.prepare(
@@ -104,6 +110,18 @@ async fn authors(store: &Store, actors: Vec<Vec<u8>>) -> Result<Vec<Option<Strin
         .map_err(storage_failed)
 }
 
+/// The latest approval of a document and how many changes were written
+/// since (later or concurrent), as the dashboard shows it: `null` if never
+/// approved. Loads the document only when there is an approval.
+pub(crate) async fn approval_status(store: &Store, id: DocumentId) -> Result<Value, AppError> {
+    let Some(latest) = approvals_of(store, id).await?.into_iter().next() else {
+        return Ok(Value::Null);
+    };
+    let mut doc = load(store, id).await?;
+    let since = doc.document().get_changes(&latest.heads).len();
+    Ok(json!({ "by": latest.by, "at": rfc3339(latest.at), "changes_since": since }))
+}
+
 /// The changes written since `heads` (later or concurrent), oldest first:
 /// hash, who (by the server's actor binding), when (as the writer's device said).
 async fn changes_since(
@@ -130,9 +148,10 @@ async fn changes_since(
         .collect())
 }
 
-async fn load(store: &Store, id: DocumentId) -> Result<AutoCommit, AppError> {
+/// A stored document; a failure is logged and is a 500 that says to retry.
+pub(crate) async fn load(store: &Store, id: DocumentId) -> Result<AutoCommit, AppError> {
     load_document(store, id).await.map_err(|e| {
-        tracing::error!(doc = %id, error = %e, "a document could not be loaded for its approvals");
+        tracing::error!(doc = %id, error = %e, "a document could not be loaded for its approvals or export");
         AppError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "The document could not be read; try again.",

@@ -457,6 +457,14 @@ async fn taxonomy(
 
 // ------------------------------------------------------------------ list
 
+/// A document's latest approval and the changes since, `null` if never
+/// approved (or, logged, if that cannot be read: the list still answers).
+async fn approval_of(store: &Store, id: DocumentId) -> Value {
+    crate::approvals::approval_status(store, id)
+        .await
+        .unwrap_or(Value::Null)
+}
+
 /// `GET /api/engagements`: what the dashboard shows, by country then title.
 async fn list(
     State(state): State<AppState>,
@@ -573,6 +581,7 @@ async fn summarize(
     let mut evaluations = Vec::new();
     let mut overdue = may_read_evaluations.then_some(0usize);
     for doc in evaluation_docs.into_iter().filter(|a| readable(a)) {
+        let approval = approval_of(store, doc.id).await;
         match read_as::<Evaluation>(store, doc.id).await {
             Some(e) => {
                 overdue = overdue.map(|n| n + overdue_actions(&e, today));
@@ -580,12 +589,24 @@ async fn summarize(
                     "id": doc.id.to_string(),
                     "title": e.title.as_str(),
                     "kind": e.evaluation_type.as_str(),
+                    "approval": approval,
                 }));
             }
             None => {
                 overdue = None;
-                evaluations.push(json!({ "id": doc.id.to_string(), "title": "", "kind": "" }));
+                evaluations.push(json!({ "id": doc.id.to_string(), "title": "", "kind": "", "approval": approval }));
             }
+        }
+    }
+    // The latest approval of each approvable document the person reads.
+    let mut approvals = serde_json::Map::new();
+    for (key, doc) in [
+        ("request", pick(DocKind::Request, &links.request)),
+        ("assessment", assessment),
+        ("programme", programme),
+    ] {
+        if let Some(doc) = doc.filter(|a| readable(a)) {
+            approvals.insert(key.to_owned(), approval_of(store, doc.id).await);
         }
     }
 
@@ -623,6 +644,7 @@ async fn summarize(
             "programme": shown(programme),
         },
         "evaluations": evaluations,
+        "approvals": approvals,
         "counts": {
             "open_needs": open_needs,
             "outputs": outputs,
