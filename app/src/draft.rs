@@ -43,6 +43,14 @@ pub fn load_document(bytes: &[u8]) -> Result<AutoCommit, AutomergeError> {
     AutoCommit::load_with_options(bytes, LoadOptions::new().text_encoding(ENCODING))
 }
 
+/// Commits the pending operations stamped with this device's clock (seconds
+/// since 1970), so the document's history can say when each change was
+/// written; Automerge's plain `commit` leaves the time at 0.
+pub fn commit_now(doc: &mut AutoCommit) -> Option<ChangeHash> {
+    let secs = (js_sys::Date::now() / 1000.0) as i64;
+    doc.commit_with(automerge::transaction::CommitOptions::default().with_time(secs))
+}
+
 /// Where a field lives: map keys from the root, or from an object (the
 /// items of the first draft documents live in a list, addressed by their
 /// map's object id).
@@ -399,7 +407,7 @@ impl Draft {
         let (pos, deleted, inserted) = text_diff(&current, new);
         self.doc
             .splice_text(&obj, pos, deleted as isize, &inserted)?;
-        self.doc.commit();
+        commit_now(&mut self.doc);
         Ok(true)
     }
 
@@ -416,7 +424,7 @@ impl Draft {
         }
         let (parent, key) = parent_or_create(&mut self.doc, path)?;
         self.doc.put(&parent, key.as_str(), value)?;
-        self.doc.commit();
+        commit_now(&mut self.doc);
         Ok(true)
     }
 
@@ -429,7 +437,7 @@ impl Draft {
             return Ok(false);
         }
         self.doc.delete(&parent, key.as_str())?;
-        self.doc.commit();
+        commit_now(&mut self.doc);
         Ok(true)
     }
 
@@ -438,7 +446,7 @@ impl Draft {
     pub fn update<T: Shape>(&mut self, change: impl FnOnce(&mut T)) -> Result<bool, EditError> {
         let before = self.doc.get_heads();
         docs::update::<T>(&mut self.doc, change)?;
-        self.doc.commit();
+        commit_now(&mut self.doc);
         Ok(self.doc.get_heads() != before)
     }
 
@@ -446,7 +454,7 @@ impl Draft {
     pub fn upgrade<T: Shape>(&mut self) -> Result<bool, EditError> {
         let changed = docs::upgrade::<T>(&mut self.doc)?;
         if changed {
-            self.doc.commit();
+            commit_now(&mut self.doc);
         }
         Ok(changed)
     }
@@ -462,7 +470,7 @@ impl Draft {
         let id = items::new_id();
         let (parent, key) = parent_or_create(&mut self.doc, &path.child(id.clone()))?;
         autosurgeon::reconcile_prop(&mut self.doc, &parent, key.as_str(), &record)?;
-        self.doc.commit();
+        commit_now(&mut self.doc);
         Ok(id)
     }
 

@@ -104,6 +104,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::parties::router())
         .merge(crate::submissions::router())
         .merge(crate::approvals::router())
+        .merge(crate::history::router())
         .merge(crate::export::router())
 }
 

@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod engagements;
+pub mod history;
 pub mod export;
 pub mod parties;
 pub mod seed;

@@ -7,6 +7,7 @@
 
 pub mod doc_id;
 pub mod docs;
+pub mod history;
 pub mod limits;
 pub mod policy;
 pub mod presence;

@@ -60,7 +60,7 @@ pub fn DraftEditor() -> impl IntoView {
                 _ => 0,
             };
             accord_shared::schema::insert_item(&mut d.doc, len, "")?;
-            d.doc.commit();
+            crate::draft::commit_now(&mut d.doc);
             Ok(true)
         });
         if added {
@@ -164,7 +164,7 @@ fn ItemEditor(row: ItemRow, items: Memo<Vec<ItemRow>>) -> impl IntoView {
                 return Ok(false);
             };
             d.doc.delete(&list, index)?;
-            d.doc.commit();
+            crate::draft::commit_now(&mut d.doc);
             Ok(true)
         });
     };

@@ -107,7 +107,7 @@ fn NewDocumentButton() -> impl IntoView {
             let mut doc = new_document();
             let result = match schema::init_draft(&mut doc, &title, "") {
                 Ok(()) => {
-                    doc.commit();
+                    crate::draft::commit_now(&mut doc);
                     let record = StoredDocument {
                         bytes: doc.save(),
                         server_heads: Vec::new(),
