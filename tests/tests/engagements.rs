@@ -258,6 +258,65 @@ async fn the_dashboard_lists_what_each_person_may_see_and_counts_only_what_they_
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_says_which_documents_are_approved_and_how_many_changes_since() {
+    let s = start();
+    let server = &s.server;
+    let request = s.doc("request");
+    let mut officer = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
+    officer.follow(request);
+    officer.push(request).await.unwrap();
+    officer
+        .until("the request arrives", |p| !p.doc(request).get_heads().is_empty())
+        .await
+        .unwrap();
+    let write = |officer: &mut Peer, scope: &str| {
+        docs::update::<docs::Request>(officer.doc(request), |r| r.scope = scope.into()).unwrap();
+        officer.doc(request).commit();
+    };
+    write(&mut officer, "Legal aid for detainees.");
+    officer.until_acknowledged(request).await.unwrap();
+
+    // Nothing approved: every approvable document the person reads is listed as null.
+    let e = s.mine(&server.token);
+    assert_eq!(
+        e["approvals"],
+        json!({ "request": null, "assessment": null, "programme": null }),
+        "{e}"
+    );
+
+    let heads: Vec<String> = officer
+        .doc(request)
+        .get_heads()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let (status, body) = server.api(
+        &s.hq,
+        "POST",
+        &format!("/api/documents/{request}/approvals"),
+        Some(&json!({ "heads": heads })),
+    );
+    assert_eq!(status, 201, "{body}");
+    let e = s.mine(&s.hq);
+    assert_eq!(e["approvals"]["request"]["by"], "Sofia Lindqvist");
+    assert_eq!(e["approvals"]["request"]["changes_since"], 0);
+
+    write(&mut officer, "Legal aid for detainees and victims.");
+    write(&mut officer, "Legal aid for detainees, victims and witnesses.");
+    officer.until_acknowledged(request).await.unwrap();
+    for token in [&server.token, &s.hq, &s.gov] {
+        let e = s.mine(token);
+        assert_eq!(e["approvals"]["request"]["changes_since"], 2, "{e}");
+    }
+    // The Government is told nothing of documents it does not read.
+    let e = s.mine(&s.gov);
+    let keys: Vec<&String> = e["approvals"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, vec!["request"], "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn evaluations_are_created_by_those_who_write_them_and_listed_with_their_title() {
     let s = start();
     let server = &s.server;
@@ -293,7 +352,7 @@ async fn evaluations_are_created_by_those_who_write_them_and_listed_with_their_t
         let e = s.mine(token);
         assert_eq!(
             e["evaluations"],
-            json!([{ "id": evaluation, "title": "Mid-term review 2027", "kind": "mid_term" }])
+            json!([{ "id": evaluation, "title": "Mid-term review 2027", "kind": "mid_term", "approval": null }])
         );
         assert_eq!(e["counts"]["overdue_actions"], 0);
     }
