@@ -26,7 +26,20 @@ pub struct EngagementSummary {
     pub last_move: Option<LastMove>,
     pub documents: Documents,
     pub evaluations: Vec<EvaluationSummary>,
+    /// Latest approval of the request, assessment and programme, by kind:
+    /// absent if the person may not read it, `None` if never approved.
+    pub approvals: std::collections::BTreeMap<String, Option<ApprovalState>>,
     pub counts: Counts,
+}
+
+/// A document's latest approval and the changes written since.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApprovalState {
+    pub by: String,
+    /// RFC 3339.
+    pub at: String,
+    pub changes_since: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -55,6 +68,8 @@ pub struct EvaluationSummary {
     pub id: String,
     pub title: String,
     pub kind: String,
+    /// `None`: never approved (or not known).
+    pub approval: Option<ApprovalState>,
 }
 
 /// What the dashboard counts; `None` where the person may not see the document.

@@ -15,7 +15,7 @@ use super::vocab::{label_of, Vocabulary};
 use super::{use_client, use_session, Auth};
 use crate::auth::ApiError;
 use crate::countries;
-use crate::engagements::{self, EngagementSummary};
+use crate::engagements::{self, ApprovalState, EngagementSummary};
 use crate::i18n::*;
 
 /// Where the list on screen comes from.
@@ -243,13 +243,14 @@ fn EngagementTable(groups: Groups) -> impl IntoView {
                         <th scope="col" class="num">{t!(i18n, col_outputs)}</th>
                         <th scope="col" class="num">{t!(i18n, col_overdue)}</th>
                         <th scope="col" class="num">{t!(i18n, col_new_submissions)}</th>
+                        <th scope="col">{t!(i18n, col_approvals)}</th>
                         <th scope="col">{t!(i18n, col_last_move)}</th>
                     </tr>
                 </thead>
                 {move || groups.get().into_iter().map(|(country, rows)| view! {
                     <tbody>
                         <tr class="engagements__group">
-                            <th colspan="7" scope="rowgroup">{move || countries::label(&country, &locale())}</th>
+                            <th colspan="8" scope="rowgroup">{move || countries::label(&country, &locale())}</th>
                         </tr>
                         {rows.into_iter().map(|e| view! { <EngagementRow e /> }).collect_view()}
                     </tbody>
@@ -257,6 +258,51 @@ fn EngagementTable(groups: Groups) -> impl IntoView {
             </table>
         </div>
     }
+}
+
+/// "Assessment: approved, 2 changes since" per approvable document the
+/// person reads, one line each; nothing for the others.
+fn approvals(i18n: I18nContext<Locale>, e: &EngagementSummary) -> impl IntoView {
+    use accord_shared::policy::DocKind;
+    let mut lines: Vec<(String, Option<ApprovalState>)> = Vec::new();
+    for kind in [DocKind::Request, DocKind::Assessment, DocKind::Programme] {
+        if let Some(state) = e.approvals.get(kind.as_str()) {
+            lines.push((super::kind_label(i18n, kind), state.clone()));
+        }
+    }
+    for ev in &e.evaluations {
+        let name = if ev.title.trim().is_empty() {
+            super::kind_label(i18n, DocKind::Evaluation)
+        } else {
+            ev.title.clone()
+        };
+        lines.push((name, ev.approval.clone()));
+    }
+    lines
+        .into_iter()
+        .map(|(name, state)| {
+            let (text, class) = match state.map(|s| s.changes_since) {
+                None => (t_string!(i18n, approval_note_none).to_string(), "approval-note"),
+                Some(0) => (
+                    t_string!(i18n, approval_note_since_none).to_string(),
+                    "approval-note approval-note--approved",
+                ),
+                Some(1) => (
+                    t_string!(i18n, approval_note_since_one).to_string(),
+                    "approval-note approval-note--approved approval-note--changed",
+                ),
+                Some(n) => (
+                    fill(t_string!(i18n, approval_note_since_many), &[("count", n.to_string())]),
+                    "approval-note approval-note--approved approval-note--changed",
+                ),
+            };
+            view! {
+                <span class="engagements__approval">
+                    <span class="muted">{name}": "</span><span class=class>{text}</span>
+                </span>
+            }
+        })
+        .collect_view()
 }
 
 #[component]
@@ -295,6 +341,7 @@ fn EngagementRow(e: EngagementSummary) -> impl IntoView {
                 }.into_any(),
                 other => count(other).into_any(),
             }}</td>
+            <td class="engagements__approvals">{approvals(i18n, &e)}</td>
             <td class="engagements__move">
                 {match last_move {
                     Some(m) => {

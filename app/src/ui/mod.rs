@@ -17,6 +17,7 @@ mod home;
 mod inbox;
 mod linked;
 mod login;
+mod print;
 mod programme;
 pub mod record_list;
 mod request;
@@ -163,6 +164,10 @@ fn Shell() -> impl IntoView {
                     <Route
                         path=path!("/doc/:id")
                         view=|| view! { <RequireSignIn><doc::DocumentPage /></RequireSignIn> }
+                    />
+                    <Route
+                        path=path!("/doc/:id/print")
+                        view=|| view! { <RequireSignIn><print::PrintPage /></RequireSignIn> }
                     />
                 </Routes>
             </main>
