@@ -25,7 +25,7 @@ use accord_shared::docs::items::{members, ordered, IdSet, Items, Positioned};
 use accord_shared::docs::vocab::Confidentiality;
 use accord_shared::docs::{
     self, Assessment, Consultations, Criterion, Engagement, Evaluation, Indicator, Measure,
-    Parties, Programme, Request, SchemaError,
+    Parties, Programme, Request,
 };
 use accord_shared::policy::DocKind;
 use accord_shared::DocumentId;
@@ -717,7 +717,7 @@ pub fn blocks(
     version: Version<'_>,
     heads: &[ChangeHash],
     sources: &Sources,
-) -> Result<Vec<Block>, SchemaError> {
+) -> Result<Vec<Block>, String> {
     let mut w = Writer {
         lang,
         blocks: Vec::new(),
@@ -744,10 +744,23 @@ pub fn blocks(
     w.blocks
         .push(Block::Note(w.w("exported").replace("{date}", &today_utc())));
     match kind {
-        DocKind::Request => request_blocks(&mut w, &docs::open::<Request>(doc)?),
-        DocKind::Assessment => assessment_blocks(&mut w, &docs::open::<Assessment>(doc)?, sources),
-        DocKind::Programme => programme_blocks(&mut w, &docs::open::<Programme>(doc)?),
-        DocKind::Evaluation => evaluation_blocks(&mut w, &docs::open::<Evaluation>(doc)?),
+        DocKind::Request => request_blocks(
+            &mut w,
+            &docs::open::<Request>(doc).map_err(|e| e.to_string())?,
+        ),
+        DocKind::Assessment => assessment_blocks(
+            &mut w,
+            &docs::open::<Assessment>(doc).map_err(|e| e.to_string())?,
+            sources,
+        ),
+        DocKind::Programme => programme_blocks(
+            &mut w,
+            &docs::open::<Programme>(doc).map_err(|e| e.to_string())?,
+        ),
+        DocKind::Evaluation => evaluation_blocks(
+            &mut w,
+            &docs::open::<Evaluation>(doc).map_err(|e| e.to_string())?,
+        ),
         // The handler refuses every other kind before reading the document.
         _ => {}
     }
@@ -1069,12 +1082,15 @@ mod tests {
                 ..Party::default()
             },
         );
-        let mut a = Assessment::default();
-        a.conclusions = "Reform the code.".into();
-        let mut need = Need::default();
-        need.title = "Legal aid".into();
-        need.consultations.insert(open, true);
-        need.consultations.insert(secret, true);
+        let mut a = Assessment {
+            conclusions: "Reform the code.".into(),
+            ..Assessment::default()
+        };
+        let need = Need {
+            title: "Legal aid".into(),
+            consultations: [(open, true), (secret, true)].into_iter().collect(),
+            ..Need::default()
+        };
         docs::items::push(&mut a.needs, need);
         let mut doc = AutoCommit::new();
         docs::create(&mut doc, a).unwrap();

@@ -268,7 +268,9 @@ async fn the_dashboard_says_which_documents_are_approved_and_how_many_changes_si
     officer.follow(request);
     officer.push(request).await.unwrap();
     officer
-        .until("the request arrives", |p| !p.doc(request).get_heads().is_empty())
+        .until("the request arrives", |p| {
+            !p.doc(request).get_heads().is_empty()
+        })
         .await
         .unwrap();
     let write = |officer: &mut Peer, scope: &str| {
@@ -304,7 +306,10 @@ async fn the_dashboard_says_which_documents_are_approved_and_how_many_changes_si
     assert_eq!(e["approvals"]["request"]["changes_since"], 0);
 
     write(&mut officer, "Legal aid for detainees and victims.");
-    write(&mut officer, "Legal aid for detainees, victims and witnesses.");
+    write(
+        &mut officer,
+        "Legal aid for detainees, victims and witnesses.",
+    );
     officer.until_acknowledged(request).await.unwrap();
     for token in [&server.token, &s.hq, &s.gov] {
         let e = s.mine(token);

@@ -282,7 +282,10 @@ fn approvals(i18n: I18nContext<Locale>, e: &EngagementSummary) -> impl IntoView 
         .into_iter()
         .map(|(name, state)| {
             let (text, class) = match state.map(|s| s.changes_since) {
-                None => (t_string!(i18n, approval_note_none).to_string(), "approval-note"),
+                None => (
+                    t_string!(i18n, approval_note_none).to_string(),
+                    "approval-note",
+                ),
                 Some(0) => (
                     t_string!(i18n, approval_note_since_none).to_string(),
                     "approval-note approval-note--approved",
@@ -292,7 +295,10 @@ fn approvals(i18n: I18nContext<Locale>, e: &EngagementSummary) -> impl IntoView 
                     "approval-note approval-note--approved approval-note--changed",
                 ),
                 Some(n) => (
-                    fill(t_string!(i18n, approval_note_since_many), &[("count", n.to_string())]),
+                    fill(
+                        t_string!(i18n, approval_note_since_many),
+                        &[("count", n.to_string())],
+                    ),
                     "approval-note approval-note--approved approval-note--changed",
                 ),
             };

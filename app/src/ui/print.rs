@@ -158,7 +158,9 @@ fn PrintDocument(id: DocumentId) -> impl IntoView {
                     t_string!(i18n, print_version_earlier).to_string()
                 }
             }
-            Target::Current { offline: false } => t_string!(i18n, print_version_current).to_string(),
+            Target::Current { offline: false } => {
+                t_string!(i18n, print_version_current).to_string()
+            }
             Target::Current { offline: true } => t_string!(i18n, print_version_offline).to_string(),
             Target::Asking => t_string!(i18n, print_loading).to_string(),
             Target::Bad(bad) => fill(t_string!(i18n, print_bad_heads), &[("heads", bad)]),
@@ -338,23 +340,56 @@ fn assessment(i18n: I18nContext<Locale>, w: &mut Writer, a: &Assessment) {
     w.field(t_string!(i18n, assessment_mission_start), &a.mission_start);
     w.field(t_string!(i18n, assessment_mission_end), &a.mission_end);
     w.field(t_string!(i18n, assessment_team), a.team.as_str());
-    w.section(t_string!(i18n, assessment_national_context), a.national_context.as_str());
-    w.section(t_string!(i18n, assessment_legal_framework), a.legal_framework.as_str());
+    w.section(
+        t_string!(i18n, assessment_national_context),
+        a.national_context.as_str(),
+    );
+    w.section(
+        t_string!(i18n, assessment_legal_framework),
+        a.legal_framework.as_str(),
+    );
     w.section(
         t_string!(i18n, assessment_institutional_framework),
         a.institutional_framework.as_str(),
     );
-    w.field(t_string!(i18n, assessment_nhri_status), a.nhri_status.label(i18n));
-    w.section(t_string!(i18n, assessment_data_evidence), a.data_evidence.as_str());
-    w.section(t_string!(i18n, assessment_mechanism_review), a.mechanism_review.as_str());
-    w.section(t_string!(i18n, assessment_causal_analysis), a.causal_analysis.as_str());
-    w.section(t_string!(i18n, assessment_role_analysis), a.role_analysis.as_str());
-    w.section(t_string!(i18n, assessment_capacity_gaps), a.capacity_gaps.as_str());
+    w.field(
+        t_string!(i18n, assessment_nhri_status),
+        a.nhri_status.label(i18n),
+    );
+    w.section(
+        t_string!(i18n, assessment_data_evidence),
+        a.data_evidence.as_str(),
+    );
+    w.section(
+        t_string!(i18n, assessment_mechanism_review),
+        a.mechanism_review.as_str(),
+    );
+    w.section(
+        t_string!(i18n, assessment_causal_analysis),
+        a.causal_analysis.as_str(),
+    );
+    w.section(
+        t_string!(i18n, assessment_role_analysis),
+        a.role_analysis.as_str(),
+    );
+    w.section(
+        t_string!(i18n, assessment_capacity_gaps),
+        a.capacity_gaps.as_str(),
+    );
     w.section(t_string!(i18n, assessment_risks), a.risks.as_str());
-    w.section(t_string!(i18n, assessment_gender_analysis), a.gender_analysis.as_str());
-    w.section(t_string!(i18n, assessment_groups_left_behind), a.groups_left_behind.as_str());
+    w.section(
+        t_string!(i18n, assessment_gender_analysis),
+        a.gender_analysis.as_str(),
+    );
+    w.section(
+        t_string!(i18n, assessment_groups_left_behind),
+        a.groups_left_behind.as_str(),
+    );
     w.section(t_string!(i18n, assessment_coherence), a.coherence.as_str());
-    w.section(t_string!(i18n, assessment_conclusions), a.conclusions.as_str());
+    w.section(
+        t_string!(i18n, assessment_conclusions),
+        a.conclusions.as_str(),
+    );
     w.heading(t_string!(i18n, assessment_recommendations));
     for rec in records(&a.recommendations) {
         w.sub(joined(
@@ -376,7 +411,10 @@ fn assessment(i18n: I18nContext<Locale>, w: &mut Writer, a: &Assessment) {
         );
         w.field(t_string!(i18n, need_lead), need.lead.label(i18n));
         w.field(t_string!(i18n, need_status), need.status.label(i18n));
-        w.field(t_string!(i18n, need_duty_bearers), need.duty_bearers.as_str());
+        w.field(
+            t_string!(i18n, need_duty_bearers),
+            need.duty_bearers.as_str(),
+        );
         let cited = members(&need.consultations).count();
         if cited > 0 {
             w.field(t_string!(i18n, need_consultations), cited.to_string());
@@ -386,14 +424,21 @@ fn assessment(i18n: I18nContext<Locale>, w: &mut Writer, a: &Assessment) {
 
 fn measure(m: &Measure) -> String {
     joined(
-        &[&m.value, &joined(&[&m.period, &m.date], " "), m.source.as_str()],
+        &[
+            &m.value,
+            &joined(&[&m.period, &m.date], " "),
+            m.source.as_str(),
+        ],
         " · ",
     )
 }
 
 fn programme(i18n: I18nContext<Locale>, w: &mut Writer, p: &Programme) {
     w.field(t_string!(i18n, programme_editor.title), p.title.as_str());
-    w.field(t_string!(i18n, programme_editor.status), p.status.label(i18n));
+    w.field(
+        t_string!(i18n, programme_editor.status),
+        p.status.label(i18n),
+    );
     w.field(t_string!(i18n, programme_editor.start), &p.start);
     w.field(t_string!(i18n, programme_editor.end), &p.end);
     w.field(t_string!(i18n, programme_editor.currency), &p.currency);
@@ -406,10 +451,20 @@ fn programme(i18n: I18nContext<Locale>, w: &mut Writer, p: &Programme) {
             n + 1,
             outcome.title.as_str().trim()
         ));
-        w.field(t_string!(i18n, programme_editor.assumptions), outcome.assumptions.as_str());
+        w.field(
+            t_string!(i18n, programme_editor.assumptions),
+            outcome.assumptions.as_str(),
+        );
         for i in records(&outcome.indicators) {
-            w.item(format!("{}: {}", t_string!(i18n, programme_editor.indicator_title), i.title.as_str().trim()));
-            w.field(t_string!(i18n, programme_editor.baseline), measure(&i.baseline));
+            w.item(format!(
+                "{}: {}",
+                t_string!(i18n, programme_editor.indicator_title),
+                i.title.as_str().trim()
+            ));
+            w.field(
+                t_string!(i18n, programme_editor.baseline),
+                measure(&i.baseline),
+            );
         }
         for (m, output) in records(&outcome.outputs).enumerate() {
             w.sub(format!(
@@ -420,29 +475,62 @@ fn programme(i18n: I18nContext<Locale>, w: &mut Writer, p: &Programme) {
                 output.title.as_str().trim()
             ));
             for i in records(&output.indicators) {
-                w.item(format!("{}: {}", t_string!(i18n, programme_editor.indicator_title), i.title.as_str().trim()));
-                w.field(t_string!(i18n, programme_editor.baseline), measure(&i.baseline));
-                let targets = records(&i.targets).map(measure).collect::<Vec<_>>().join("; ");
+                w.item(format!(
+                    "{}: {}",
+                    t_string!(i18n, programme_editor.indicator_title),
+                    i.title.as_str().trim()
+                ));
+                w.field(
+                    t_string!(i18n, programme_editor.baseline),
+                    measure(&i.baseline),
+                );
+                let targets = records(&i.targets)
+                    .map(measure)
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 w.field(t_string!(i18n, programme_editor.targets), targets);
             }
             for a in records(&output.activities) {
-                w.item(format!("{}: {}", t_string!(i18n, programme_editor.activity_title), a.title.as_str().trim()));
-                w.field(t_string!(i18n, programme_editor.activity_status), a.status.label(i18n));
-                w.field(t_string!(i18n, programme_editor.milestones), a.milestones.as_str());
+                w.item(format!(
+                    "{}: {}",
+                    t_string!(i18n, programme_editor.activity_title),
+                    a.title.as_str().trim()
+                ));
+                w.field(
+                    t_string!(i18n, programme_editor.activity_status),
+                    a.status.label(i18n),
+                );
+                w.field(
+                    t_string!(i18n, programme_editor.milestones),
+                    a.milestones.as_str(),
+                );
             }
         }
     }
     w.heading(t_string!(i18n, programme_editor.risks));
     for r in records(&p.risks) {
         w.item(r.description.as_str().trim().to_string());
-        w.field(t_string!(i18n, programme_editor.likelihood), r.likelihood.label(i18n));
-        w.field(t_string!(i18n, programme_editor.risk_impact), r.impact.label(i18n));
-        w.field(t_string!(i18n, programme_editor.mitigation), r.mitigation.as_str());
+        w.field(
+            t_string!(i18n, programme_editor.likelihood),
+            r.likelihood.label(i18n),
+        );
+        w.field(
+            t_string!(i18n, programme_editor.risk_impact),
+            r.impact.label(i18n),
+        );
+        w.field(
+            t_string!(i18n, programme_editor.mitigation),
+            r.mitigation.as_str(),
+        );
     }
     w.heading(t_string!(i18n, programme_editor.budget));
     for b in records(&p.budget) {
         w.item(joined(
-            &[&b.category.label(i18n), &b.year.to_string(), b.description.as_str()],
+            &[
+                &b.category.label(i18n),
+                &b.year.to_string(),
+                b.description.as_str(),
+            ],
             " · ",
         ));
         let money = |m: &docs::items::Money| {
@@ -453,58 +541,120 @@ fn programme(i18n: I18nContext<Locale>, w: &mut Writer, p: &Programme) {
             }
         };
         w.field(t_string!(i18n, programme_editor.planned), money(&b.planned));
-        w.field(t_string!(i18n, programme_editor.committed), money(&b.committed));
+        w.field(
+            t_string!(i18n, programme_editor.committed),
+            money(&b.committed),
+        );
         w.field(t_string!(i18n, programme_editor.spent), money(&b.spent));
     }
 }
 
 fn evaluation(i18n: I18nContext<Locale>, w: &mut Writer, e: &Evaluation) {
     w.field(t_string!(i18n, evaluation_editor.title), e.title.as_str());
-    w.field(t_string!(i18n, evaluation_editor.status), e.status.label(i18n));
-    w.field(t_string!(i18n, evaluation_type), e.evaluation_type.label(i18n));
-    w.field(t_string!(i18n, evaluation_editor.independence), e.independence.label(i18n));
+    w.field(
+        t_string!(i18n, evaluation_editor.status),
+        e.status.label(i18n),
+    );
+    w.field(
+        t_string!(i18n, evaluation_type),
+        e.evaluation_type.label(i18n),
+    );
+    w.field(
+        t_string!(i18n, evaluation_editor.independence),
+        e.independence.label(i18n),
+    );
     w.field(t_string!(i18n, evaluation_editor.start), &e.start);
     w.field(t_string!(i18n, evaluation_editor.end), &e.end);
     w.section(t_string!(i18n, evaluation_editor.scope), e.scope.as_str());
-    w.section(t_string!(i18n, evaluation_editor.evaluators), e.evaluators.as_str());
+    w.section(
+        t_string!(i18n, evaluation_editor.evaluators),
+        e.evaluators.as_str(),
+    );
     w.heading(t_string!(i18n, evaluation_editor.criteria));
     for (name, c) in [
-        (t_string!(i18n, evaluation_editor.relevance).to_string(), &e.relevance),
-        (t_string!(i18n, evaluation_editor.coherence).to_string(), &e.coherence),
-        (t_string!(i18n, evaluation_editor.effectiveness).to_string(), &e.effectiveness),
-        (t_string!(i18n, evaluation_editor.efficiency).to_string(), &e.efficiency),
-        (t_string!(i18n, evaluation_editor.impact).to_string(), &e.impact),
-        (t_string!(i18n, evaluation_editor.sustainability).to_string(), &e.sustainability),
+        (
+            t_string!(i18n, evaluation_editor.relevance).to_string(),
+            &e.relevance,
+        ),
+        (
+            t_string!(i18n, evaluation_editor.coherence).to_string(),
+            &e.coherence,
+        ),
+        (
+            t_string!(i18n, evaluation_editor.effectiveness).to_string(),
+            &e.effectiveness,
+        ),
+        (
+            t_string!(i18n, evaluation_editor.efficiency).to_string(),
+            &e.efficiency,
+        ),
+        (
+            t_string!(i18n, evaluation_editor.impact).to_string(),
+            &e.impact,
+        ),
+        (
+            t_string!(i18n, evaluation_editor.sustainability).to_string(),
+            &e.sustainability,
+        ),
     ] {
         w.sub(format!("{name} — {}", c.rating.label(i18n)));
         w.text(c.findings.as_str());
     }
-    w.section(t_string!(i18n, evaluation_editor.lens), e.rights_gender_lens.as_str());
+    w.section(
+        t_string!(i18n, evaluation_editor.lens),
+        e.rights_gender_lens.as_str(),
+    );
     w.heading(t_string!(i18n, evaluation_editor.findings));
     for f in records(&e.findings) {
         w.item(f.text.as_str().trim().to_string());
     }
-    w.section(t_string!(i18n, evaluation_editor.conclusions), e.conclusions.as_str());
-    w.section(t_string!(i18n, evaluation_editor.lessons), e.lessons.as_str());
+    w.section(
+        t_string!(i18n, evaluation_editor.conclusions),
+        e.conclusions.as_str(),
+    );
+    w.section(
+        t_string!(i18n, evaluation_editor.lessons),
+        e.lessons.as_str(),
+    );
     w.heading(t_string!(i18n, evaluation_editor.recommendations));
     for r in records(&e.recommendations) {
         w.sub(r.text.as_str().to_string());
         w.field(t_string!(i18n, evaluation_editor.addressee), &r.addressee);
-        w.field(t_string!(i18n, evaluation_editor.priority), r.priority.label(i18n));
-        w.field(t_string!(i18n, evaluation_editor.response), r.response.label(i18n));
-        w.field(t_string!(i18n, evaluation_editor.justification), r.justification.as_str());
+        w.field(
+            t_string!(i18n, evaluation_editor.priority),
+            r.priority.label(i18n),
+        );
+        w.field(
+            t_string!(i18n, evaluation_editor.response),
+            r.response.label(i18n),
+        );
+        w.field(
+            t_string!(i18n, evaluation_editor.justification),
+            r.justification.as_str(),
+        );
         for a in records(&r.actions) {
             w.item(joined(
-                &[a.description.as_str(), &a.responsible, &a.due, &a.status.label(i18n)],
+                &[
+                    a.description.as_str(),
+                    &a.responsible,
+                    &a.due,
+                    &a.status.label(i18n),
+                ],
                 " · ",
             ));
         }
     }
     w.heading(t_string!(i18n, evaluation_editor.follow_up));
-    w.field(t_string!(i18n, evaluation_editor.decision), e.follow_up.decision.label(i18n));
+    w.field(
+        t_string!(i18n, evaluation_editor.decision),
+        e.follow_up.decision.label(i18n),
+    );
     w.field(
         t_string!(i18n, evaluation_editor.sustainability_measures),
         e.follow_up.sustainability.as_str(),
     );
-    w.field(t_string!(i18n, evaluation_editor.handover), e.follow_up.handover.as_str());
+    w.field(
+        t_string!(i18n, evaluation_editor.handover),
+        e.follow_up.handover.as_str(),
+    );
 }
