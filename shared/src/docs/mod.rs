@@ -7,6 +7,7 @@
 //! document written before a field was added still opens, and [`upgrade`]
 //! writes the missing fields the first time someone who may write opens it.
 
+pub mod comments;
 pub mod items;
 pub mod model;
 pub mod trace;
@@ -98,6 +99,9 @@ pub fn create<T: Shape>(doc: &mut AutoCommit, mut value: T) -> Result<(), Schema
         version: VERSION,
     };
     reconcile(doc, &value)?;
+    // Made with the document, so that the first comments written at once
+    // by two people land in one map.
+    comments::ensure_map(doc).map_err(|e| SchemaError::Write(e.into()))?;
     Ok(())
 }
 
