@@ -467,6 +467,7 @@ pub fn by_route_id(open: fn(DocumentId) -> AnyView) -> impl IntoView {
 fn OpenDocument(id: DocumentId) -> impl IntoView {
     let i18n = use_i18n();
     let doc = DocContext::open(id).provide();
+    super::comments::CommentsContext::provide();
     let kind = doc.declared_kind();
     // `?engagement=<id>`: where the person came from, for the way back.
     let back = leptos_router::hooks::use_query_map().with_untracked(|q| {
@@ -483,7 +484,12 @@ fn OpenDocument(id: DocumentId) -> impl IntoView {
                 })}
             </nav>
             <DocumentGate doc>
-                {move || editor_for(kind.get().as_deref())}
+                <div class="doc-columns">
+                    <div class="doc-columns__main">{move || editor_for(kind.get().as_deref())}</div>
+                    {move || super::comments::commented(kind.get().as_deref()).then(|| view! {
+                        <super::comments::CommentsPanel />
+                    })}
+                </div>
             </DocumentGate>
         </div>
     }

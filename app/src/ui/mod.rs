@@ -3,6 +3,7 @@
 mod admin;
 mod approval;
 mod assessment;
+pub mod comments;
 mod consent;
 mod consultations;
 mod contributions;

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlTextAreaElement};
 
+use super::comments::{CommentButton, CommentsContext};
 use super::doc::use_doc;
 use super::fields::Frame;
 use crate::draft::{text_object, FieldPath};
@@ -48,10 +49,14 @@ pub fn TextField(
     });
     doc.register_label(presence_key.get_untracked(), label);
     let cursors = StoredValue::new_local(None::<(Cursor, Cursor)>);
+    let comments = use_context::<CommentsContext>();
     let path = StoredValue::new(path);
 
     let capture = move |el: &Element| {
         if let Some((start, end)) = selection(el) {
+            if let Some(comments) = comments {
+                path.with_value(|p| comments.select(&doc, p, start, end));
+            }
             let captured = doc.with_doc(|d| {
                 let obj = path.with_value(|p| text_object(d, p))?;
                 let len = d.length(&obj);
@@ -175,6 +180,7 @@ pub fn TextField(
     };
     view! {
         <div class="field">
+            <CommentButton path=path.get_value() label />
             <label for=frame.id.clone()>{label}</label>
             {frame.notes()}
             {field}
