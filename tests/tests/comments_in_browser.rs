@@ -119,6 +119,14 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
         .await?
         .send_keys("Which districts? Cite the legal aid board's 2026 figures.")
         .await?;
+    until(
+        &a,
+        ".comment-composer .comment__quote",
+        "the words to comment on",
+        |t| t == WORDS,
+    )
+    .await?;
+    a.screenshot("comments-composing.png").await?;
     a.by_role("button", "Add comment").await?.click().await?;
     until(&a, ".comment__quote", "the words", |t| t == WORDS).await?;
     a.screenshot("comments-added.png").await?;
@@ -150,6 +158,19 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
         assert_eq!(quotes, vec![WORDS.to_string()]);
     }
     b.screenshot("comments-after-insert.png").await?;
+
+    // The field's name in the thread leads to the words, now further on.
+    hq.by_role("button", FIELD).await?.click().await?;
+    let field = hq.by_role("textbox", FIELD).await?;
+    let selected = hq
+        .client
+        .execute(
+            "const el = arguments[0]; \
+             return [document.activeElement === el, el.value.slice(el.selectionStart, el.selectionEnd)];",
+            vec![serde_json::to_value(&field)?],
+        )
+        .await?;
+    assert_eq!(selected, json!([true, WORDS]));
 
     // B replies; A sees the reply.
     b.by_role("button", "Reply").await?.click().await?;
