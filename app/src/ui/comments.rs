@@ -287,7 +287,15 @@ pub fn CommentsPanel() -> impl IntoView {
             <div class="comments__head">
                 <h2 id="comments-heading">{t!(i18n, comments_heading)}</h2>
                 <span class="comments__count">
-                    {move || fill(t_string!(i18n, comments_open_count), &[("count", open.get().to_string())])}
+                    {move || {
+                        let n = open.get();
+                        let template = if n == 1 {
+                            t_string!(i18n, comments_open_count_one)
+                        } else {
+                            t_string!(i18n, comments_open_count)
+                        };
+                        fill(template, &[("count", n.to_string())])
+                    }}
                 </span>
             </div>
             <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>

@@ -401,6 +401,7 @@ mod tests {
         assert_eq!(comment.quote, "far from");
         let id = add(&mut doc, comment).unwrap();
         doc.commit();
+        let written = doc.get_heads();
 
         doc.splice_text(&obj, 0, 0, "In the north, ").unwrap();
         // Typed right before and right after the words: not part of them.
@@ -417,6 +418,16 @@ mod tests {
         if let Span::At { start, .. } = span {
             assert_eq!(start, "In the north, Courts are very ".len());
         }
+        // As of the version it was written in, where it was then.
+        let comment = read(&doc).remove(&id).unwrap();
+        assert_eq!(
+            locate(&doc, Some(&obj), &comment, Some(&written)),
+            Span::At {
+                start: "Courts are ".len(),
+                end: "Courts are far from".len(),
+                words: "far from".into()
+            }
+        );
     }
 
     #[test]
