@@ -3,12 +3,13 @@
 //! another browser, types before those words; both browsers, and an HQ
 //! reviewer's, still quote exactly the same words. The second officer
 //! replies, the reviewer (who may not edit the assessment) resolves and
-//! comments on a whole field, the first officer reopens, each seen by the
-//! others; when the words are deleted, the comment says so with its quote.
+//! comments on a whole field and on a field of a need, the first officer
+//! reopens, each seen by the others; when the words are deleted, the
+//! comment says so with its quote.
 
 use std::time::{Duration, Instant};
 
-use accord_shared::docs::{self, Assessment};
+use accord_shared::docs::{self, items, Assessment, Need};
 use accord_tests::browser::{Browser, Driver};
 use accord_tests::{Peer, TestServer};
 use anyhow::{bail, Result};
@@ -25,6 +26,7 @@ const PARAGRAPH: &str =
     "District courts sit twice a year, and legal aid is scarce outside the capital.";
 const WORDS: &str = "legal aid is scarce";
 const FIELD: &str = "National context";
+const NEED: &str = "Legal aid in rural districts";
 
 /// Waits until the first visible element matching `css` satisfies `want`; its text.
 async fn until(
@@ -81,7 +83,14 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
         })
         .await?;
     docs::update::<Assessment>(officer.doc(assessment), |a| {
-        a.national_context = PARAGRAPH.into()
+        a.national_context = PARAGRAPH.into();
+        items::push(
+            &mut a.needs,
+            Need {
+                title: NEED.into(),
+                ..Need::default()
+            },
+        );
     })?;
     officer.doc(assessment).commit();
     officer.until_acknowledged(assessment).await?;
@@ -224,6 +233,27 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
     let wholes = a.texts(".thread .comment__whole").await?;
     assert_eq!(wholes, vec!["On the whole field".to_string()]);
     hq.screenshot("comments-reviewer.png").await?;
+
+    // A field of a record is named with its record.
+    hq.by_role("button", "Comment on Description")
+        .await?
+        .click()
+        .await?;
+    hq.by_role("textbox", "Your comment")
+        .await?
+        .send_keys("Which districts?")
+        .await?;
+    hq.by_role("button", "Add comment").await?.click().await?;
+    until(&a, ".comments__count", "three open", |t| t == "3 open").await?;
+    let fields = a.texts(".thread .comment__field").await?;
+    assert_eq!(
+        fields,
+        vec![
+            FIELD.to_string(),
+            "Risks".to_string(),
+            format!("need “{NEED}” · Description")
+        ]
+    );
 
     // B deletes the words: the comment says so, with what they were.
     let edited_start = edited.find(WORDS).expect("the words are still there");

@@ -121,8 +121,18 @@ fn field_name(i18n: I18nContext<Locale>, doc: &DocContext, field: &str) -> Strin
     if field.is_empty() {
         return t_string!(i18n, comments_whole_document).to_string();
     }
-    doc.field_label(field)
-        .unwrap_or_else(|| t_string!(i18n, comments_field_unknown).to_string())
+    let Some(label) = doc.field_label(field) else {
+        return t_string!(i18n, comments_field_unknown).to_string();
+    };
+    // A field of a record: `need “Legal aid” · Description`.
+    let keys: Vec<&str> = field.split('/').collect();
+    let record = (1..keys.len())
+        .rev()
+        .find_map(|n| doc.field_label(&keys[..n].join("/")));
+    match record {
+        Some(record) => format!("{record} · {label}"),
+        None => label,
+    }
 }
 
 fn field_path(field: &str) -> FieldPath {

@@ -137,6 +137,8 @@ where
                                 Signal::derive(move || item.run((id.clone(), position.get().unwrap_or(0) + 1)))
                             };
                             let problems = path.with_value(|p| doc.problems_at(&p.child(id.clone())));
+                            // So comments can say whose field they are on.
+                            doc.register_label(path.with_value(|p| p.child(id.clone()).joined()), name);
                             let confirming = RwSignal::new(false);
                             let move_to = {
                                 let id = id.clone();
