@@ -152,7 +152,12 @@ impl TestServer {
             .arg("--no-seed")
             .args(&self.args)
             .env("RUST_LOG", "accord_server=debug")
-            .stdout(Stdio::null())
+            // ACCORD_TEST_LOGS=1 shows the server's log while debugging a test.
+            .stdout(if std::env::var_os("ACCORD_TEST_LOGS").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .stderr(Stdio::inherit())
             .spawn()
             .expect("starting the accord binary");

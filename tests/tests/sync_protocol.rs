@@ -53,6 +53,44 @@ async fn an_edit_by_one_peer_reaches_the_other() {
     .unwrap();
 }
 
+/// A peer that sends a change and, before the answer, another message that
+/// already names the new heads (as a browser does when it replies to the
+/// server while typing) must still hear that its change is stored: the
+/// relay answers it with heads that cover the change, although Automerge's
+/// own generator would stay silent (the peer "said" it has those heads).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_is_acknowledged_even_when_the_peer_already_named_its_heads() {
+    let server = TestServer::start(&[]);
+    let mut alice = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
+    let id = alice.create(with_title("Needs assessment"));
+    alice.until_acknowledged(id).await.unwrap();
+    for round in 0..5 {
+        append_title(&mut alice, id, &format!(" {round}"));
+        alice.push(id).await.unwrap();
+        // A heads-only message (no changes) naming the new heads, right behind.
+        let heads_only = {
+            let doc = alice.doc(id);
+            let mut fresh = automerge::sync::State::new();
+            automerge::sync::SyncDoc::generate_sync_message(doc.document(), &mut fresh)
+                .expect("a first message")
+                .encode()
+        };
+        let msg = Message::Sync {
+            sender_id: alice.peer_id.clone(),
+            target_id: alice.server_id.clone(),
+            document_id: id.to_string(),
+            data: heads_only,
+        };
+        alice.send(&msg).await.unwrap();
+        alice
+            .until_acknowledged(id)
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn requesting_an_unknown_document_answers_doc_unavailable() {
     let server = TestServer::start(&[]);

@@ -72,6 +72,11 @@ pub(crate) struct DocActor {
     /// Peers admitted to a restricted document in this batch: their read is
     /// audited before anything is sent to them.
     restricted_reads: Vec<ConnId>,
+    /// Peers whose changes this batch accepted: each is answered with the
+    /// heads that now include them, even when Automerge would stay silent
+    /// (a peer whose later message already named those heads would otherwise
+    /// never hear that its changes are stored, and count them unsent).
+    to_acknowledge: Vec<ConnId>,
 }
 
 impl DocActor {
@@ -88,6 +93,7 @@ impl DocActor {
             governance: None,
             members: HashMap::new(),
             restricted_reads: Vec::new(),
+            to_acknowledge: Vec::new(),
         }
     }
 
@@ -478,6 +484,8 @@ impl DocActor {
     }
 
     fn receive(&mut self, conn: ConnHandle, message: sync::Message, request: bool) {
+        tracing::debug!(doc = %self.id, user = %conn.user.email, changes = message.changes.len(),
+            heads = ?message.heads, "sync message in");
         if !self.may_read(&conn.user) {
             // Exactly what an unknown document gets: no hint that it exists.
             self.unavailable(&conn);
@@ -518,6 +526,7 @@ impl DocActor {
         if self.restricted() && !self.peers.contains_key(&id) {
             self.restricted_reads.push(id);
         }
+        let heads_before = self.doc.get_heads();
         let peer = self.peers.entry(id).or_insert_with(|| Peer {
             conn,
             state: sync::State::new(),
@@ -533,6 +542,9 @@ impl DocActor {
             );
             self.peers.remove(&id);
             return;
+        }
+        if self.doc.get_heads() != heads_before {
+            self.to_acknowledge.push(id);
         }
         if request && self.doc.get_heads().is_empty() {
             peer.unavailable = true;
@@ -573,6 +585,12 @@ impl DocActor {
             self.peers.remove(&id);
         }
         let has_content = !self.doc.get_heads().is_empty();
+        for id in std::mem::take(&mut self.to_acknowledge) {
+            if let Some(peer) = self.peers.get_mut(&id) {
+                peer.state.last_sent_heads.clear();
+                peer.state.in_flight = false;
+            }
+        }
         for peer in self.peers.values_mut() {
             if peer.unavailable {
                 if !has_content {
@@ -581,6 +599,8 @@ impl DocActor {
                 peer.unavailable = false;
             }
             if let Some(message) = self.doc.generate_sync_message(&mut peer.state) {
+                tracing::debug!(doc = %self.id, user = %peer.conn.user.email,
+                    changes = message.changes.len(), heads = ?message.heads, "sync message out");
                 peer.conn.send(&Message::Sync {
                     sender_id: self.relay.server_peer_id.clone(),
                     target_id: peer.conn.peer_id.clone(),
