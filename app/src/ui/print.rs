@@ -313,7 +313,7 @@ fn blocks_of(i18n: I18nContext<Locale>, kind: Option<&str>, doc: &Automerge) -> 
                 evaluation(i18n, &mut w, &e);
             }
         }
-        _ => w.text(&t_string!(i18n, print_not_printable).to_string()),
+        _ => w.text(t_string!(i18n, print_not_printable)),
     }
     w.blocks
 }
