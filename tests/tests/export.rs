@@ -220,3 +220,109 @@ async fn the_export_holds_the_approved_version_unless_asked_for_another() {
     let audit = server.admin(&["audit", "--since", "1h"]).output().unwrap();
     assert!(String::from_utf8_lossy(&audit.stdout).contains("exported"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_confidential_party_is_named_in_the_export_only_to_readers_of_the_parties() {
+    use accord_shared::docs::items::push;
+    use accord_shared::docs::vocab::Confidentiality;
+    use accord_shared::docs::{Consultation, Consultations, Need, Parties, Party};
+
+    let server = TestServer::start(&[]);
+    let started = server.start_engagement("Access to justice in Togo");
+    let engagement = started.id.clone();
+    let (assessment, register, parties) = (
+        started.doc("assessment"),
+        started.doc("consultations"),
+        started.doc("parties"),
+    );
+    let hq = server.account(HQ, "Sofia Lindqvist", "hq_reviewer");
+    server.add_member(&engagement, HQ, "hq_reviewer");
+
+    let mut officer = Peer::connect(&server.ws_url(), &server.token)
+        .await
+        .unwrap();
+    for id in [assessment, register, parties] {
+        officer.follow(id);
+        officer.push(id).await.unwrap();
+    }
+    officer
+        .until("the documents arrive", |p| {
+            [assessment, register, parties]
+                .iter()
+                .all(|id| !p.doc(*id).get_heads().is_empty())
+        })
+        .await
+        .unwrap();
+    let mut ids = (String::new(), String::new());
+    docs::update::<Consultations>(officer.doc(register), |r| {
+        ids.0 = push(
+            &mut r.consultations,
+            Consultation {
+                party: "Ligue togolaise des droits".into(),
+                ..Consultation::default()
+            },
+        );
+        ids.1 = push(
+            &mut r.consultations,
+            Consultation {
+                party: "SRC-07".into(),
+                confidentiality: Confidentiality::Confidential,
+                ..Consultation::default()
+            },
+        );
+    })
+    .unwrap();
+    let (open, secret) = ids;
+    docs::update::<Parties>(officer.doc(parties), |p| {
+        p.parties.insert(
+            secret.clone(),
+            Party {
+                name: "Kafui Mensah".into(),
+                ..Party::default()
+            },
+        );
+    })
+    .unwrap();
+    docs::update::<Assessment>(officer.doc(assessment), |a| {
+        push(
+            &mut a.needs,
+            Need {
+                title: "Legal aid in detention".into(),
+                consultations: [(open, true), (secret, true)].into_iter().collect(),
+                ..Need::default()
+            },
+        );
+    })
+    .unwrap();
+    for id in [assessment, register, parties] {
+        officer.until_acknowledged(id).await.unwrap();
+    }
+
+    let export = format!("/api/documents/{assessment}/export.docx");
+    // The reviewer not given the parties: the open party by name, the confidential one masked.
+    let res = download(&server, &hq, &export);
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let text = docx_text(&res.body);
+    assert!(text.contains("Legal aid in detention"), "{text}");
+    assert!(text.contains("Ligue togolaise des droits"), "{text}");
+    assert!(text.contains("Confidential source"), "{text}");
+    assert!(
+        !text.contains("Kafui") && !text.contains("SRC-07"),
+        "{text}"
+    );
+    // The field officer, who reads the parties: the name.
+    let res = download(&server, &server.token, &export);
+    let text = docx_text(&res.body);
+    assert!(text.contains("Kafui Mensah"), "{text}");
+    assert!(!text.contains("Confidential source"), "{text}");
+    // Once granted the parties, the reviewer reads the name too.
+    let (status, body) = server.api(
+        &server.token,
+        "PUT",
+        &format!("/api/engagements/{engagement}/parties-grant"),
+        Some(&json!({ "email": HQ, "granted": true })),
+    );
+    assert_eq!(status, 200, "{body}");
+    let text = docx_text(&download(&server, &hq, &export).body);
+    assert!(text.contains("Kafui Mensah"), "{text}");
+}
