@@ -251,7 +251,7 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
         vec![
             FIELD.to_string(),
             "Risks".to_string(),
-            format!("need “{NEED}” · Description")
+            format!("Need “{NEED}” · Description")
         ]
     );
 

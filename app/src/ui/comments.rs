@@ -116,7 +116,8 @@ pub(crate) fn may_comment(doc: DocContext) -> Memo<bool> {
     Memo::new(move |_| read_only.with(|r| r.is_none()))
 }
 
-/// A field's name for the panel: its label on this page, if it is shown.
+/// A field's name for the panel: its label on this page, if it is shown,
+/// after its record's name for a field of a record.
 fn field_name(i18n: I18nContext<Locale>, doc: &DocContext, field: &str) -> String {
     if field.is_empty() {
         return t_string!(i18n, comments_whole_document).to_string();
@@ -124,13 +125,21 @@ fn field_name(i18n: I18nContext<Locale>, doc: &DocContext, field: &str) -> Strin
     let Some(label) = doc.field_label(field) else {
         return t_string!(i18n, comments_field_unknown).to_string();
     };
-    // A field of a record: `need “Legal aid” · Description`.
+    // A field of a record: `Need “Legal aid” · Description`.
     let keys: Vec<&str> = field.split('/').collect();
     let record = (1..keys.len())
         .rev()
         .find_map(|n| doc.field_label(&keys[..n].join("/")));
     match record {
-        Some(record) => format!("{record} · {label}"),
+        Some(record) => {
+            // Record names are made to sit mid-sentence ("Remove need …"); this one leads.
+            let mut chars = record.chars();
+            let first: String = chars
+                .next()
+                .map(|c| c.to_uppercase().collect())
+                .unwrap_or_default();
+            format!("{first}{} · {label}", chars.as_str())
+        }
         None => label,
     }
 }
