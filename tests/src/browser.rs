@@ -103,6 +103,7 @@ const implicit = (el) => {
     if (ty === 'radio') return 'radio';
   }
   if (t === 'select') return 'combobox';
+  if (t === 'article') return 'article';
   if (t === 'ul' || t === 'ol') return 'list';
   if (/^h[1-6]$/.test(t)) return 'heading';
   return null;

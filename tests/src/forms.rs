@@ -181,6 +181,32 @@ impl Browser {
         Ok(serde_json::from_value(v)?)
     }
 
+    /// The attribute `name` of every element matching `css` ("" where absent).
+    pub async fn attrs(&self, css: &str, name: &str) -> Result<Vec<String>> {
+        let v = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll(arguments[0]))\
+                   .map(e => e.getAttribute(arguments[1]) || '');",
+                vec![json!(css), json!(name)],
+            )
+            .await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
+    /// The label of the option a select shows.
+    pub async fn selected_text(&self, select: &fantoccini::elements::Element) -> Result<String> {
+        let v = self
+            .client
+            .execute(
+                "const el = arguments[0]; const o = el.options[el.selectedIndex];\
+                 return o ? o.textContent.trim() : '';",
+                vec![serde_json::to_value(select)?],
+            )
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
     /// Waits until exactly `want` visible elements match `css`; their texts.
     pub async fn until_count(&self, css: &str, want: usize) -> Result<Vec<String>> {
         let deadline = Instant::now() + crate::PATIENCE;

@@ -298,6 +298,7 @@ fn Bar() -> impl IntoView {
                     </button>
                 </div>
             </Show>
+            <a class="approval-bar__print" href=format!("/doc/{id}/history")>{t!(i18n, history_link)}</a>
             <a class="approval-bar__print" href=format!("/doc/{id}/print")>{t!(i18n, print_link)}</a>
             {move || error.get().map(|e| view! {
                 <p class="error approval-bar__error" role="alert">{e}</p>

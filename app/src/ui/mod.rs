@@ -14,6 +14,7 @@ mod engagement;
 mod evaluation;
 pub mod fields;
 mod header;
+mod history;
 mod home;
 mod inbox;
 mod linked;
@@ -169,6 +170,10 @@ fn Shell() -> impl IntoView {
                     <Route
                         path=path!("/doc/:id/print")
                         view=|| view! { <RequireSignIn><print::PrintPage /></RequireSignIn> }
+                    />
+                    <Route
+                        path=path!("/doc/:id/history")
+                        view=|| view! { <RequireSignIn><history::HistoryPage /></RequireSignIn> }
                     />
                 </Routes>
             </main>
