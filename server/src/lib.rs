@@ -7,6 +7,7 @@ pub mod api;
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod engagements;
 pub mod export;
 pub mod history;

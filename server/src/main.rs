@@ -69,6 +69,25 @@ enum Command {
         #[arg(long, env = "ACCORD_DATA", default_value = "data", global = true)]
         data: PathBuf,
     },
+    /// Write a consistent copy of the database to FILE; safe while the server runs.
+    Backup {
+        #[arg(long, env = "ACCORD_DATA", default_value = "data")]
+        data: PathBuf,
+        /// The backup file to write (must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup in place as the data directory's database (server stopped).
+    Restore {
+        /// The backup file, as `accord backup` wrote it.
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long, env = "ACCORD_DATA", default_value = "data")]
+        data: PathBuf,
+        /// Replace a database the data directory already holds.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the audit log.
     Audit {
         /// Only entries since this many hours ago, or since a Unix time (e.g. `24h`, `1764300000`).
@@ -232,6 +251,16 @@ fn main() -> anyhow::Result<()> {
                 DocAction::Share { doc, stop } => admin::share(&store, &doc, !stop).await,
             }
         }),
+        Command::Backup { data, out } => {
+            accord_server::backup::backup(&data, &out)?;
+            println!("Backed up {} to {}", data.display(), out.display());
+            Ok(())
+        }
+        Command::Restore { from, data, force } => {
+            accord_server::backup::restore(&from, &data, force)?;
+            println!("Restored {} into {}", from.display(), data.display());
+            Ok(())
+        }
         Command::Audit { since, data } => admin_command(&data, |store| async move {
             admin::print_audit(&store, &since).await
         }),

@@ -64,6 +64,21 @@ impl TestServer {
         server
     }
 
+    /// Starts a server on an existing data directory (e.g. a restored backup),
+    /// whose accounts already hold `token`.
+    pub fn start_on(data: PathBuf, token: &str, extra_args: &[&str]) -> Self {
+        let mut server = Self {
+            child: None,
+            port: free_port(),
+            data,
+            token: token.to_owned(),
+            args: extra_args.iter().map(|s| s.to_string()).collect(),
+            _tmp: None,
+        };
+        server.spawn();
+        server
+    }
+
     /// `accord user add`, password on standard input.
     pub fn add_user(&self, email: &str, name: &str, role: &str, password: &str) {
         use std::io::Write;
