@@ -68,7 +68,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     let app = web::router(web::AppState {
-        relay,
+        relay: relay.clone(),
         store: store.clone(),
         accounts: auth::Accounts::new(store.clone()),
         tickets: Default::default(),
@@ -106,8 +106,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown({
+        let relay = relay.clone();
+        async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: no new connections; closing sync connections (1001)");
+            relay.begin_shutdown();
+        }
+    })
     .await?;
+    // WebSockets outlive axum's graceful shutdown (they are upgraded): wait
+    // for them to close and for what they sent to be durable.
+    if !relay.drain(std::time::Duration::from_secs(10)).await {
+        tracing::warn!("some sync connections or documents did not finish within 10 s");
+    }
     tracing::info!("stopped accepting connections; every accepted change is on disk");
     Ok(())
 }

@@ -258,6 +258,51 @@ impl Peer {
         }
     }
 
+    /// Handles messages until the server closes the socket; the close code
+    /// it gave (`None` when the socket ended without a close frame).
+    pub async fn until_close_code(&mut self) -> Result<Option<u16>> {
+        let deadline = tokio::time::Instant::now() + crate::PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let frame = match tokio::time::timeout(left, self.ws.next()).await {
+                Err(_) => bail!("the server did not close the connection"),
+                Ok(None) | Ok(Some(Err(_))) => return Ok(None),
+                Ok(Some(Ok(f))) => f,
+            };
+            match frame {
+                WsMessage::Close(frame) => return Ok(frame.map(|f| u16::from(f.code))),
+                WsMessage::Binary(b) => {
+                    // Handle it as `step` would (acknowledgements still count).
+                    let msg = Message::decode(&b)?;
+                    if let Message::Sync {
+                        document_id, data, ..
+                    } = &msg
+                    {
+                        let id: DocumentId = document_id.parse()?;
+                        let m = sync::Message::decode(data)?;
+                        if let Some(entry) = self.docs.get_mut(&id) {
+                            entry.doc.sync().receive_sync_message(&mut entry.state, m)?;
+                        }
+                    }
+                    if let Message::Error { message, .. } = msg {
+                        self.errors.push(message);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether the server has acknowledged every local change of `id`.
+    pub fn acknowledged(&mut self, id: DocumentId) -> bool {
+        let e = self.docs.get_mut(&id).expect("followed");
+        let heads = e.doc.get_heads();
+        e.state
+            .their_heads
+            .as_ref()
+            .is_some_and(|theirs| heads.iter().all(|h| theirs.contains(h)))
+    }
+
     pub fn text(&mut self, id: DocumentId, key: &str) -> Option<String> {
         let doc = &self.docs.get(&id)?.doc;
         let (_, obj) = doc.get(automerge::ROOT, key).ok()??;

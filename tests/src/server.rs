@@ -272,6 +272,32 @@ impl TestServer {
         }
     }
 
+    /// SIGTERM, then waits (at most `PATIENCE`) for the server to exit by itself.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("a running server");
+        let sent = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .expect("running kill");
+        assert!(sent.success(), "kill -TERM failed");
+        let deadline = Instant::now() + crate::PATIENCE;
+        loop {
+            if let Some(status) = child.try_wait().expect("waiting for the server") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "the server did not exit within {:?} of SIGTERM",
+                    crate::PATIENCE
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Starts again on the same port and data directory.
     pub fn restart(&mut self) {
         self.kill();

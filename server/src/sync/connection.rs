@@ -25,6 +25,14 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 const CLOSE_PROTOCOL: u16 = 1002;
 const CLOSE_TOO_BIG: u16 = 1009;
 const CLOSE_POLICY: u16 = 1008;
+const CLOSE_GOING_AWAY: u16 = 1001;
+
+fn going_away() -> Refusal {
+    Refusal {
+        code: CLOSE_GOING_AWAY,
+        reason: "the server is restarting; reconnect shortly".into(),
+    }
+}
 
 /// Why a connection is being ended by the server.
 struct Refusal {
@@ -43,6 +51,7 @@ impl Refusal {
 
 /// Serves one upgraded WebSocket until either side ends it.
 pub async fn serve(socket: WebSocket, relay: Arc<SyncRelay>, max_frame_bytes: usize, user: User) {
+    let _open = relay.connection_opened();
     let user = Arc::new(user);
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Outgoing>(SEND_QUEUE_FRAMES);
@@ -55,11 +64,14 @@ pub async fn serve(socket: WebSocket, relay: Arc<SyncRelay>, max_frame_bytes: us
                     }
                 }
                 Outgoing::Close { code, reason } => {
-                    let _ = sink
-                        .send(WsMessage::Binary(
-                            Message::error(reason.clone()).encode().into(),
-                        ))
-                        .await;
+                    // Going away is no error: the client just reconnects.
+                    if code != CLOSE_GOING_AWAY {
+                        let _ = sink
+                            .send(WsMessage::Binary(
+                                Message::error(reason.clone()).encode().into(),
+                            ))
+                            .await;
+                    }
                     let _ = sink
                         .send(WsMessage::Close(Some(CloseFrame {
                             code,
@@ -74,7 +86,11 @@ pub async fn serve(socket: WebSocket, relay: Arc<SyncRelay>, max_frame_bytes: us
     });
 
     let overflow = Arc::new(Notify::new());
-    let refusal = match handshake(&mut stream, &relay, &tx).await {
+    let joined = tokio::select! {
+        joined = handshake(&mut stream, &relay, &tx) => joined,
+        _ = relay.shutting_down() => Err(going_away()),
+    };
+    let refusal = match joined {
         Err(refusal) => Some(refusal),
         Ok(peer_id) => {
             let conn = ConnHandle {
@@ -182,6 +198,7 @@ async fn sync_phase(
     loop {
         let frame = tokio::select! {
             frame = next_binary(stream, max_frame_bytes) => frame?,
+            _ = relay.shutting_down() => return Err(going_away()),
             _ = overflow.notified() => {
                 return Err(Refusal {
                     code: CLOSE_POLICY,

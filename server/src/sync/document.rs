@@ -31,6 +31,9 @@ pub(crate) enum DocCommand {
     /// Who may read the document has changed (a grant revoked, a role
     /// changed): check every peer again and stop serving those who may not.
     Recheck,
+    /// Answered once everything queued before it is durable and answered
+    /// (graceful shutdown waits for it).
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 /// Close codes (RFC 6455): policy violation, internal error.
@@ -128,7 +131,20 @@ impl DocActor {
                     Err(_) => break,
                 }
             }
-            if let Err(reason) = self.handle(batch).await {
+            let (flushes, batch): (Vec<_>, Vec<_>) = batch
+                .into_iter()
+                .partition(|c| matches!(c, DocCommand::Flush(_)));
+            let handled = if batch.is_empty() {
+                Ok(())
+            } else {
+                self.handle(batch).await
+            };
+            for flush in flushes {
+                if let DocCommand::Flush(done) = flush {
+                    let _ = done.send(());
+                }
+            }
+            if let Err(reason) = handled {
                 // The in-memory copy may now hold changes that are not on disk:
                 // drop it, so the next actor reloads exactly what was stored.
                 tracing::error!(doc = %self.id, %reason, "storage failed; disconnecting the document's peers");
@@ -203,7 +219,7 @@ impl DocActor {
                 DocCommand::Leave { conn } => {
                     self.peers.remove(&conn);
                 }
-                DocCommand::Recheck => {}
+                DocCommand::Recheck | DocCommand::Flush(_) => {}
             }
         }
         let heads_after = self.doc.get_heads();

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use accord_shared::{DocumentId, Message, PeerId};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 use crate::auth::User;
 use crate::storage::{StorageError, Store};
@@ -82,6 +82,10 @@ pub struct SyncRelay {
     actors: Mutex<HashMap<Vec<u8>, i64>>,
     /// False only when benchmarking the checks' cost.
     pub(crate) check_writes: bool,
+    /// Set once the server is shutting down: connections close with 1001.
+    shutdown: watch::Sender<bool>,
+    /// Sync connections still open.
+    connections: watch::Sender<usize>,
 }
 
 /// Commands queued for one document before its actor applies backpressure.
@@ -98,6 +102,8 @@ impl SyncRelay {
             next_conn: AtomicU64::new(1),
             actors: Mutex::new(actors),
             check_writes,
+            shutdown: watch::Sender::new(false),
+            connections: watch::Sender::new(0),
         })
     }
 
@@ -195,6 +201,46 @@ impl SyncRelay {
         }
     }
 
+    /// Graceful shutdown, first step: every sync connection stops reading and
+    /// closes with 1001 (going away); new ones are closed at once.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Resolves once shutdown has begun.
+    pub(crate) async fn shutting_down(&self) {
+        let mut rx = self.shutdown.subscribe();
+        let _ = rx.wait_for(|down| *down).await;
+    }
+
+    /// Counts a sync connection as open until the guard is dropped.
+    pub(crate) fn connection_opened(self: &Arc<Self>) -> ConnectionGuard {
+        self.connections.send_modify(|n| *n += 1);
+        ConnectionGuard(self.clone())
+    }
+
+    /// Graceful shutdown, second step: waits (at most `limit`) until every
+    /// connection has closed and every document actor has made durable and
+    /// answered whatever those connections had sent.
+    pub async fn drain(&self, limit: std::time::Duration) -> bool {
+        let work = async {
+            let mut open = self.connections.subscribe();
+            let _ = open.wait_for(|n| *n == 0).await;
+            let actors: Vec<_> = {
+                let docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+                docs.values().cloned().collect()
+            };
+            for tx in actors {
+                let (done, flushed) = oneshot::channel();
+                // A retiring actor has nothing queued.
+                if tx.send(DocCommand::Flush(done)).await.is_ok() {
+                    let _ = flushed.await;
+                }
+            }
+        };
+        tokio::time::timeout(limit, work).await.is_ok()
+    }
+
     /// Number of documents currently held in memory.
     pub fn open_documents(&self) -> usize {
         self.docs.lock().map(|d| d.len()).unwrap_or(0)
@@ -202,6 +248,15 @@ impl SyncRelay {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+}
+
+/// One open sync connection, for [`SyncRelay::drain`].
+pub(crate) struct ConnectionGuard(Arc<SyncRelay>);
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.connections.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 
