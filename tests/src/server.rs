@@ -304,6 +304,11 @@ impl TestServer {
         self.spawn();
     }
 
+    /// The server's process id (for reading its /proc status).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
     pub fn is_running(&self) -> bool {
         self.child.is_some()
     }

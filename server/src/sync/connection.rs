@@ -21,6 +21,12 @@ use crate::auth::User;
 /// A client must say `join` this soon after connecting.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Distinct documents one connection may open. Each holds a document actor
+/// in memory while the connection lives (a `request` for an unknown
+/// document too, so the peer hears if it appears), some 20 KB apiece; the
+/// app opens tens per tab, the benchmark 1,000 per connection.
+pub const MAX_DOCS_PER_CONNECTION: usize = 5_000;
+
 /// RFC 6455 close codes.
 const CLOSE_PROTOCOL: u16 = 1002;
 const CLOSE_TOO_BIG: u16 = 1009;
@@ -218,6 +224,14 @@ async fn sync_phase(
                         message.kind()
                     ))
                 })?;
+                if !docs.contains(&doc) && docs.len() >= MAX_DOCS_PER_CONNECTION {
+                    return Err(Refusal {
+                        code: CLOSE_POLICY,
+                        reason: format!(
+                            "this connection has opened {MAX_DOCS_PER_CONNECTION} documents, the most one connection may; reconnect to open others"
+                        ),
+                    });
+                }
                 docs.insert(doc);
                 relay
                     .route(
@@ -237,6 +251,11 @@ async fn sync_phase(
                         "ephemeral data of {} bytes is over the limit of {MAX_EPHEMERAL_BYTES} bytes",
                         data.len()
                     )));
+                }
+                // Only the peers of a document are heard; routing anything
+                // else would start an actor for any id a client names.
+                if !docs.contains(&doc) {
+                    continue;
                 }
                 relay
                     .route(
