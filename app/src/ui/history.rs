@@ -265,6 +265,7 @@ fn OpenHistory(id: DocumentId) -> impl IntoView {
         });
     });
     let approvals = LocalResource::new(move || approvals::list(id));
+    let kind = doc.declared_kind();
     let back = format!("/doc/{id}");
     view! {
         <div class="page history">
@@ -276,7 +277,15 @@ fn OpenHistory(id: DocumentId) -> impl IntoView {
             <h1>{t!(i18n, history_title)}</h1>
             {move || authors_note.get().map(|note| view! { <p class="note" role="status">{note}</p> })}
             <DocumentGate doc>
-                <HistoryBody authors approvals />
+                {move || {
+                    // The register and the parties keep withdrawn input and
+                    // identities in their history: their past is not shown.
+                    if kind.get().as_deref().is_some_and(approvals::approvable) {
+                        view! { <HistoryBody authors approvals /> }.into_any()
+                    } else {
+                        view! { <p class="card">{t!(i18n, history_not_kept)}</p> }.into_any()
+                    }
+                }}
             </DocumentGate>
         </div>
     }
