@@ -301,7 +301,10 @@ pub fn CommentsPanel() -> impl IntoView {
         })
     };
 
-    view! {
+    // Someone who may not write comments sees the panel only when there are some.
+    let shown = Memo::new(move |_| may.get() || ids.with(|i| !i.is_empty()));
+    move || {
+        shown.get().then(|| view! {
         <aside class="comments" aria-labelledby="comments-heading">
             <div class="comments__head">
                 <h2 id="comments-heading">{t!(i18n, comments_heading)}</h2>
@@ -347,6 +350,7 @@ pub fn CommentsPanel() -> impl IntoView {
                 </For>
             </ol>
         </aside>
+    })
     }
 }
 
