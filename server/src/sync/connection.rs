@@ -27,6 +27,9 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// app opens tens per tab, the benchmark 1,000 per connection.
 pub const MAX_DOCS_PER_CONNECTION: usize = 5_000;
 
+/// How long a refused client has to answer the server's close.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
 /// RFC 6455 close codes.
 const CLOSE_PROTOCOL: u16 = 1002;
 const CLOSE_TOO_BIG: u16 = 1009;
@@ -125,6 +128,18 @@ pub async fn serve(socket: WebSocket, relay: Arc<SyncRelay>, max_frame_bytes: us
     if let Some(Refusal { code, reason }) = refusal {
         tracing::info!(code, %reason, "closing a sync connection");
         let _ = tx.send(Outgoing::Close { code, reason }).await;
+        // The closing handshake: read (and drop) what the client still sends
+        // until it answers the close. Closing with its frames unread would
+        // reset the TCP connection, and a reset throws away the error it has
+        // not read yet.
+        let _ = tokio::time::timeout(CLOSE_GRACE, async {
+            while let Some(Ok(frame)) = stream.next().await {
+                if matches!(frame, WsMessage::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
     }
     drop(tx);
     // Give the writer a moment to flush the error, then stop it regardless.
