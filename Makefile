@@ -85,12 +85,17 @@ server:
 	@echo "==> Building the server (release)"
 	cargo build --release -p accord-server
 
-## bench: what the write checks cost in relay latency (writes BENCHMARKS.md)
-bench:
+## bench: Accord beside automerge-repo's own sync server (npm), same load; writes BENCHMARKS.md
+bench: tests/bench-peer/node_modules/.package-lock.json
 	@echo "==> Building the server and the load generator (release)"
 	cargo build --release -p accord-server
 	cargo build --release -p accord-tests --bin accord-bench
-	ACCORD_BIN=$(CURDIR)/target/release/accord ./target/release/accord-bench
+	@echo "==> Running the scenarios (about 10 minutes)"
+	ulimit -n $$(ulimit -Hn); ACCORD_BIN=$(CURDIR)/target/release/accord ./target/release/accord-bench
+
+tests/bench-peer/node_modules/.package-lock.json: tests/bench-peer/package.json tests/bench-peer/package-lock.json
+	@echo "==> Installing @automerge/automerge-repo-sync-server from npm for the benchmarks"
+	npm ci --prefix tests/bench-peer --no-audit --no-fund
 
 lint:
 	cargo fmt --all -- --check
