@@ -268,7 +268,7 @@ fn OpenHistory(id: DocumentId) -> impl IntoView {
     let kind = doc.declared_kind();
     let back = format!("/doc/{id}");
     view! {
-        <div class="page history">
+        <div class="page history-page">
             <nav class="breadcrumbs" aria-label=move || t_string!(i18n, breadcrumbs_label).to_string()>
                 <A href="/">{t!(i18n, back_home)}</A>
                 <span aria-hidden="true">" › "</span>
