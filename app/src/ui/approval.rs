@@ -56,7 +56,7 @@ fn version_of(draft: &mut Draft) -> Version {
 }
 
 /// The date of an RFC 3339 time in the reader's language.
-fn date_of(at: &str, locale: &str) -> String {
+pub(crate) fn date_of(at: &str, locale: &str) -> String {
     let ms = js_sys::Date::parse(at);
     if ms.is_nan() {
         return at.get(..10).unwrap_or(at).to_string();

@@ -22,6 +22,7 @@ use automerge::{AutoCommit, ChangeHash, ObjType, ReadDoc, Value, ROOT};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::approval::date_of;
 use super::comments::{may_comment, my_name, now_rfc3339, write};
 use super::doc::{by_route_id, DocContext, DocumentGate};
 use super::use_session;
@@ -78,18 +79,6 @@ fn when(secs: i64, locale: &str) -> String {
     let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
     let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
     String::from(date.to_locale_string(locale, &options))
-}
-
-/// The date of an RFC 3339 time in the reader's language.
-fn date_of(at: &str, locale: &str) -> String {
-    let ms = js_sys::Date::parse(at);
-    if ms.is_nan() {
-        return at.get(..10).unwrap_or(at).to_string();
-    }
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
-    String::from(date.to_locale_date_string(locale, &options))
 }
 
 /// A person's name, or who they are when the server named nobody.
