@@ -181,6 +181,27 @@ impl Browser {
         Ok(serde_json::from_value(v)?)
     }
 
+    /// Waits until the first visible element matching `css` satisfies `want`;
+    /// its text. The failure names `what` was awaited and the last text seen.
+    pub async fn until_css(
+        &self,
+        css: &str,
+        what: &str,
+        want: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let deadline = Instant::now() + crate::PATIENCE;
+        loop {
+            let text = self.text(css).await?;
+            if want(&text) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                bail!("{css:?} never read {what}; last: {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The attribute `name` of every element matching `css` ("" where absent).
     pub async fn attrs(&self, css: &str, name: &str) -> Result<Vec<String>> {
         let v = self

@@ -5,38 +5,16 @@
 //! officer, on the same page, sees the bar but no Approve button, and
 //! once the server is gone, that approvals need a connection.
 
-use std::time::{Duration, Instant};
-
 use accord_shared::docs::{self, Assessment};
-use accord_tests::browser::{Browser, Driver};
+use accord_tests::browser::Driver;
 use accord_tests::{Peer, TestServer};
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 const HQ_EMAIL: &str = "desk.officer@hq.test";
 const HQ_NAME: &str = "Sofia Lindqvist";
 const HQ_PASSWORD: &str = "an HQ reviewer's passphrase";
 
 const BAR: &str = ".approval-bar__state";
-
-/// Waits until the first visible element matching `css` satisfies `want`; its text.
-async fn until(
-    page: &Browser,
-    css: &str,
-    what: &str,
-    want: impl Fn(&str) -> bool,
-) -> Result<String> {
-    let deadline = Instant::now() + accord_tests::PATIENCE;
-    loop {
-        let text = page.text(css).await?;
-        if want(&text) {
-            return Ok(text);
-        }
-        if Instant::now() > deadline {
-            bail!("{css:?} never read {what}; last: {text:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reviewer_approves_the_assessment_and_sees_the_changes_written_since() -> Result<()> {
@@ -52,37 +30,37 @@ async fn a_reviewer_approves_the_assessment_and_sees_the_changes_written_since()
     let fo = driver.session().await?;
     hq.sign_in_as(&server, HQ_EMAIL, HQ_PASSWORD).await?;
     hq.goto(&url).await?;
-    until(&hq, BAR, "\"Not approved yet\"", |t| {
-        t == "Not approved yet"
-    })
-    .await?;
+    hq.until_css(BAR, "\"Not approved yet\"", |t| t == "Not approved yet")
+        .await?;
 
     // Approving asks first, saying what exactly is approved.
     hq.by_role("button", "Approve this version")
         .await?
         .click()
         .await?;
-    let asked = until(&hq, ".approval-bar__confirm p", "the confirmation", |t| {
-        t.starts_with("You approve the document exactly as it is now")
-    })
-    .await?;
+    let asked = hq
+        .until_css(".approval-bar__confirm p", "the confirmation", |t| {
+            t.starts_with("You approve the document exactly as it is now")
+        })
+        .await?;
     assert!(
         asked.contains("as the server holds it (1 change in all)"),
         "{asked}"
     );
     hq.screenshot("approval-confirm.png").await?;
     hq.by_role("button", "Approve").await?.click().await?;
-    let approved = until(&hq, BAR, "the approval", |t| {
-        t.starts_with(&format!("Approved by {HQ_NAME} on "))
-    })
-    .await?;
+    let approved = hq
+        .until_css(BAR, "the approval", |t| {
+            t.starts_with(&format!("Approved by {HQ_NAME} on "))
+        })
+        .await?;
     assert!(approved.ends_with("; no changes since"), "{approved}");
 
     // The field officer's page: the same bar, no Approve button.
     fo.sign_in(&server).await?;
     fo.goto(&url).await?;
-    until(&fo, BAR, "the approval", |t| t == approved).await?;
-    until(&fo, ".doc-access", "the officer's role", |t| {
+    fo.until_css(BAR, "the approval", |t| t == approved).await?;
+    fo.until_css(".doc-access", "the officer's role", |t| {
         t.contains("Field officer")
     })
     .await?;
@@ -108,17 +86,18 @@ async fn a_reviewer_approves_the_assessment_and_sees_the_changes_written_since()
     }
     officer.until_acknowledged(assessment).await?;
 
-    let since = until(&hq, BAR, "\"2 changes since\"", |t| {
-        t.ends_with("; 2 changes since")
-    })
-    .await?;
+    let since = hq
+        .until_css(BAR, "\"2 changes since\"", |t| {
+            t.ends_with("; 2 changes since")
+        })
+        .await?;
     assert!(
         since.starts_with(&format!("Approved by {HQ_NAME} on ")),
         "{since}"
     );
     hq.screenshot("approval-reviewer.png").await?;
     // Still no button for the officer, now that the document changed.
-    until(&fo, BAR, "\"2 changes since\"", |t| {
+    fo.until_css(BAR, "\"2 changes since\"", |t| {
         t.ends_with("; 2 changes since")
     })
     .await?;
@@ -127,12 +106,9 @@ async fn a_reviewer_approves_the_assessment_and_sees_the_changes_written_since()
     // The engagement page says the same beside the assessment.
     hq.goto(&format!("{}/engagement/{engagement}", server.http_url()))
         .await?;
-    until(
-        &hq,
-        ".approval-note--approved",
-        "the assessment's note",
-        |t| t == "approved, 2 changes since",
-    )
+    hq.until_css(".approval-note--approved", "the assessment's note", |t| {
+        t == "approved, 2 changes since"
+    })
     .await?;
     let notes = hq.texts(".approval-note").await?;
     assert!(notes.iter().any(|n| n == "not approved"), "{notes:?}");
@@ -140,7 +116,7 @@ async fn a_reviewer_approves_the_assessment_and_sees_the_changes_written_since()
 
     // Without the server, the bar says approvals need a connection.
     server.kill();
-    until(&fo, BAR, "the offline note", |t| {
+    fo.until_css(BAR, "the offline note", |t| {
         t == "Approvals need a connection."
     })
     .await?;

@@ -7,12 +7,10 @@
 //! reopens, each seen by the others; when the words are deleted, the
 //! comment says so with its quote.
 
-use std::time::{Duration, Instant};
-
 use accord_shared::docs::{self, items, Assessment, Need};
 use accord_tests::browser::{Browser, Driver};
 use accord_tests::{Peer, TestServer};
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde_json::json;
 
 const SECOND_EMAIL: &str = "second.officer@accord.test";
@@ -27,26 +25,6 @@ const PARAGRAPH: &str =
 const WORDS: &str = "legal aid is scarce";
 const FIELD: &str = "National context";
 const NEED: &str = "Legal aid in rural districts";
-
-/// Waits until the first visible element matching `css` satisfies `want`; its text.
-async fn until(
-    page: &Browser,
-    css: &str,
-    what: &str,
-    want: impl Fn(&str) -> bool,
-) -> Result<String> {
-    let deadline = Instant::now() + accord_tests::PATIENCE;
-    loop {
-        let text = page.text(css).await?;
-        if want(&text) {
-            return Ok(text);
-        }
-        if Instant::now() > deadline {
-            bail!("{css:?} never read {what}; last: {text:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Selects `start..end` (UTF-16 units) of the text field named `name`, as a
 /// person dragging over the words would.
@@ -105,7 +83,7 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
     for page in [&a, &b, &hq] {
         page.goto(&url).await?;
         page.until_value(FIELD, PARAGRAPH).await?;
-        until(page, ".comments__empty", "no comments yet", |t| {
+        page.until_css(".comments__empty", "no comments yet", |t| {
             t == "No comments yet."
         })
         .await?;
@@ -116,7 +94,7 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
         .find(WORDS)
         .expect("the words are in the paragraph");
     select(&a, FIELD, start, start + WORDS.len()).await?;
-    until(&a, ".comments__hint", "the selection", |t| {
+    a.until_css(".comments__hint", "the selection", |t| {
         t == format!("Selected: “{WORDS}” in {FIELD}")
     })
     .await?;
@@ -128,8 +106,7 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
         .await?
         .send_keys("Which districts? Cite the legal aid board's 2026 figures.")
         .await?;
-    until(
-        &a,
+    a.until_css(
         ".comment-composer .comment__quote",
         "the words to comment on",
         |t| t == WORDS,
@@ -137,15 +114,17 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
     .await?;
     a.screenshot("comments-composing.png").await?;
     a.by_role("button", "Add comment").await?.click().await?;
-    until(&a, ".comment__quote", "the words", |t| t == WORDS).await?;
+    a.until_css(".comment__quote", "the words", |t| t == WORDS)
+        .await?;
     a.screenshot("comments-added.png").await?;
 
     // B hears of it, politely, and sees the same words.
-    until(&b, ".comments [aria-live]", "the announcement", |t| {
+    b.until_css(".comments [aria-live]", "the announcement", |t| {
         t == "New comment from Amina Field: Which districts? Cite the legal aid board's 2026 figures."
     })
     .await?;
-    until(&b, ".comment__quote", "the words", |t| t == WORDS).await?;
+    b.until_css(".comment__quote", "the words", |t| t == WORDS)
+        .await?;
 
     // B types before the words.
     let field = b.by_role("textbox", FIELD).await?;
@@ -162,7 +141,8 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
 
     // Everyone still quotes exactly the words commented on.
     for page in [&a, &b, &hq] {
-        until(page, ".comment__quote", "the same words", |t| t == WORDS).await?;
+        page.until_css(".comment__quote", "the same words", |t| t == WORDS)
+            .await?;
         let quotes = page.texts(".comment__quote").await?;
         assert_eq!(quotes, vec![WORDS.to_string()]);
     }
@@ -188,11 +168,11 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
         .send_keys("Added the northern region; figures to follow.")
         .await?;
     b.by_role("button", "Send reply").await?.click().await?;
-    until(&a, ".comment--reply .comment__body", "the reply", |t| {
+    a.until_css(".comment--reply .comment__body", "the reply", |t| {
         t == "Added the northern region; figures to follow."
     })
     .await?;
-    until(&a, ".comment--reply .comment__by", "who replied", |t| {
+    a.until_css(".comment--reply .comment__by", "who replied", |t| {
         t == SECOND_NAME
     })
     .await?;
@@ -205,18 +185,20 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
     );
     hq.by_role("button", "Resolve").await?.click().await?;
     for page in [&a, &b, &hq] {
-        until(page, ".thread__resolved", "resolved", |t| {
+        page.until_css(".thread__resolved", "resolved", |t| {
             t == format!("Resolved by {HQ_NAME}")
         })
         .await?;
     }
     a.by_role("button", "Reopen").await?;
-    until(&b, ".comments__count", "none open", |t| t == "0 open").await?;
+    b.until_css(".comments__count", "none open", |t| t == "0 open")
+        .await?;
 
     // A reopens it.
     a.by_role("button", "Reopen").await?.click().await?;
     hq.by_role("button", "Resolve").await?;
-    until(&hq, ".comments__count", "one open", |t| t == "1 open").await?;
+    hq.until_css(".comments__count", "one open", |t| t == "1 open")
+        .await?;
     assert!(hq.texts(".thread__resolved").await?.is_empty());
 
     // The reviewer comments on a whole field with its Comment button.
@@ -229,7 +211,8 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
         .send_keys("No risk analysis yet.")
         .await?;
     hq.by_role("button", "Add comment").await?.click().await?;
-    until(&a, ".comments__count", "two open", |t| t == "2 open").await?;
+    a.until_css(".comments__count", "two open", |t| t == "2 open")
+        .await?;
     let wholes = a.texts(".thread .comment__whole").await?;
     assert_eq!(wholes, vec!["On the whole field".to_string()]);
     hq.screenshot("comments-reviewer.png").await?;
@@ -244,7 +227,8 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
         .send_keys("Which districts?")
         .await?;
     hq.by_role("button", "Add comment").await?.click().await?;
-    until(&a, ".comments__count", "three open", |t| t == "3 open").await?;
+    a.until_css(".comments__count", "three open", |t| t == "3 open")
+        .await?;
     let fields = a.texts(".thread .comment__field").await?;
     assert_eq!(
         fields,
@@ -263,7 +247,7 @@ async fn a_comment_stays_on_its_words_while_another_browser_types_before_them() 
         .send_keys("\u{e017}")
         .await?;
     for page in [&a, &b] {
-        until(page, ".comment__removed", "the removal", |t| {
+        page.until_css(".comment__removed", "the removal", |t| {
             t == format!("The commented text was removed. It read: {WORDS}")
         })
         .await?;
