@@ -34,6 +34,9 @@ pub struct AppState {
 /// Slack above the frame limit so an oversized frame reaches our own check
 /// (and gets a clear error) instead of a bare transport failure.
 const TRANSPORT_SLACK: usize = 1024 * 1024;
+/// Read and write buffer of each WebSocket: small, since idle sockets are
+/// the many and messages are small (large ones grow the buffer as needed).
+const WS_BUFFER: usize = 8 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let index = state.dist_dir.join("index.html");
@@ -156,6 +159,10 @@ async fn sync_upgrade(
     tracing::debug!(user = %user.email, "sync connection");
     let limit = state.max_frame_bytes;
     Ok(ws
+        // tungstenite's default 128 KiB read buffer is allocated up front for
+        // every socket; most connections sit idle between small messages.
+        .read_buffer_size(WS_BUFFER)
+        .write_buffer_size(WS_BUFFER)
         .max_message_size(limit.saturating_add(TRANSPORT_SLACK))
         .max_frame_size(limit.saturating_add(TRANSPORT_SLACK))
         .on_upgrade(move |socket| connection::serve(socket, state.relay, limit, user)))
