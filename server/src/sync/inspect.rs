@@ -113,7 +113,17 @@ fn leb128_u64(bytes: &[u8]) -> Option<(u64, usize)> {
 }
 
 /// The changes one chunk holds.
+///
+/// Automerge's decoders panic on some malformed chunks (found by the
+/// `sync_inspect` fuzz target: a 21-byte bundle whose delta column ends
+/// early panics inside `hexane`). A panic here would end the document's
+/// actor, so it is refused like any other unreadable chunk.
 fn changes_of(chunk: &[u8]) -> Result<Vec<Change>, String> {
+    std::panic::catch_unwind(|| decode_chunk(chunk))
+        .unwrap_or_else(|_| Err("a chunk of the sync message is malformed".into()))
+}
+
+fn decode_chunk(chunk: &[u8]) -> Result<Vec<Change>, String> {
     match chunk[8] {
         DOCUMENT => Automerge::load(chunk)
             .map(|whole| whole.get_changes(&[]).into_iter().collect())
@@ -236,6 +246,25 @@ mod tests {
         let mut short = changes[0].raw_bytes().to_vec();
         short.truncate(short.len() - 3);
         message.changes = vec![short].into();
+        assert!(inspect(&server, &message).is_err());
+    }
+
+    /// Regression (fuzzing): a bundle chunk that made Automerge panic.
+    #[test]
+    fn a_bundle_that_makes_automerge_panic_is_refused() {
+        let mut base = AutoCommit::new();
+        base.put(ROOT, "title", "t").unwrap();
+        base.commit();
+        let server = base.document().clone();
+        let mut client = base.fork();
+        client.put(ROOT, "summary", "one").unwrap();
+        client.commit();
+        let mut message = message(&server, &mut client);
+        let crash = [
+            0x85, 0x6f, 0x4a, 0x83, 0x6f, 0x4a, 0x83, 0x42, 0x03, 0x0b, 0x00, 0x01, 0x00, 0x00,
+            0x01, 0x23, 0x03, 0x0b, 0x04, 0x39, 0x0b,
+        ];
+        message.changes = vec![crash.to_vec()].into();
         assert!(inspect(&server, &message).is_err());
     }
 
