@@ -20,7 +20,7 @@ DATA ?= ./data
 
 APP_SOURCES := $(shell find app shared style -type f -not -path '*/target/*') Cargo.toml Cargo.lock Trunk.toml .cargo/config.toml
 
-.PHONY: run test tools test-tools app server lint bench fuzz fuzz-short clean
+.PHONY: run test tools test-tools app server lint bench fuzz fuzz-short soak clean
 
 ## run: install what is missing, build, and serve on http://127.0.0.1:8080 with demo data
 run: tools app server
@@ -97,6 +97,12 @@ bench: tests/bench-peer/node_modules/.package-lock.json
 tests/bench-peer/node_modules/.package-lock.json: tests/bench-peer/package.json tests/bench-peer/package-lock.json
 	@echo "==> Installing @automerge/automerge-repo-sync-server from npm for the benchmarks"
 	npm ci --prefix tests/bench-peer --no-audit --no-fund
+
+## soak: 500 clients editing for SOAK_MINUTES (30); RSS and latency every minute; fails if RSS grows after warm-up
+soak:
+	cargo build --release -p accord-server
+	cargo build --release -p accord-tests --bin accord-soak
+	ulimit -n $$(ulimit -Hn); ACCORD_BIN=$(CURDIR)/target/release/accord ./target/release/accord-soak
 
 ## fuzz: each cargo-fuzz target for FUZZ_SECONDS (default 10 minutes each); installs cargo-fuzz
 FUZZ_TARGETS := protocol_frame sync_inspect write_policy
