@@ -260,6 +260,19 @@ pub struct Standing {
     pub facts: DocFacts,
 }
 
+/// The document a route's `{id}` names and the person's standing on it;
+/// a 404 alike for a bad id, an unknown document and one they may not read.
+pub async fn readable(
+    store: &Store,
+    user: &User,
+    raw_id: &str,
+) -> Result<(DocumentId, Standing), AppError> {
+    let not_found = || AppError::new(StatusCode::NOT_FOUND, "No such document.");
+    let id = DocumentId::parse_url_or_id(raw_id).map_err(|_| not_found())?;
+    let s = standing(store, user, id).await?.ok_or_else(not_found)?;
+    Ok((id, s))
+}
+
 /// The person's role and the facts the write policy needs for a document
 /// of an engagement; `None` if it is not one, or they may not read it.
 pub async fn standing(

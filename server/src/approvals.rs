@@ -19,7 +19,7 @@ use rusqlite::params;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::{bad_request, json_body, standing, storage_failed, AppError, CurrentUser};
+use crate::api::{bad_request, json_body, readable, storage_failed, AppError, CurrentUser};
 use crate::audit;
 use crate::engagements::{load_document, rfc3339};
 use crate::storage::{now_secs, Store};
@@ -35,10 +35,6 @@ pub(crate) const APPROVABLE: [DocKind; 4] = [
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/documents/{id}/approvals", get(list).post(approve))
-}
-
-fn not_found() -> AppError {
-    AppError::new(StatusCode::NOT_FOUND, "No such document.")
 }
 
 /// One approval as stored.
@@ -166,10 +162,7 @@ async fn list(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    let id = DocumentId::parse_url_or_id(&id).map_err(|_| not_found())?;
-    standing(&state.store, &user, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let (id, _) = readable(&state.store, &user, &id).await?;
     let approvals = approvals_of(&state.store, id).await?;
     let latest = match approvals.first() {
         Some(a) => {
@@ -199,10 +192,7 @@ async fn approve(
     Path(id): Path<String>,
     form: Result<Json<Approve>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let id = DocumentId::parse_url_or_id(&id).map_err(|_| not_found())?;
-    let s = standing(&state.store, &user, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let (id, s) = readable(&state.store, &user, &id).await?;
     let kind = s.governance.kind;
     if !APPROVABLE.contains(&kind) {
         return Err(bad_request(format!(

@@ -39,7 +39,7 @@ use axum::Router;
 use docx_rs::{Docx, Paragraph, Run, Style, StyleType};
 use serde::Deserialize;
 
-use crate::api::{bad_request, standing, storage_failed, AppError, CurrentUser};
+use crate::api::{bad_request, readable, standing, storage_failed, AppError, CurrentUser};
 use crate::approvals::{approvals_of, load, Approval, APPROVABLE};
 use crate::audit;
 use crate::auth::User;
@@ -830,10 +830,6 @@ struct ExportQuery {
     lang: Option<String>,
 }
 
-fn not_found() -> AppError {
-    AppError::new(StatusCode::NOT_FOUND, "No such document.")
-}
-
 /// The hashes of a `heads` parameter, sorted; a clear 400 for anything else.
 fn parse_heads(text: &str) -> Result<Vec<ChangeHash>, AppError> {
     let parts: Vec<&str> = text
@@ -909,10 +905,7 @@ async fn export_docx(
             e.body_text()
         ))
     })?;
-    let id = DocumentId::parse_url_or_id(&id).map_err(|_| not_found())?;
-    let s = standing(&state.store, &user, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let (id, s) = readable(&state.store, &user, &id).await?;
     let kind = s.governance.kind;
     if !APPROVABLE.contains(&kind) {
         return Err(bad_request(format!(

@@ -9,16 +9,14 @@ use std::collections::HashMap;
 
 use accord_shared::history::{Author, Authors};
 use accord_shared::policy::DocKind;
-use accord_shared::DocumentId;
 use automerge::ActorId;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use rusqlite::OptionalExtension;
 
-use crate::api::{standing, storage_failed, AppError, CurrentUser};
-use crate::engagements::load_document;
+use crate::api::{readable, storage_failed, AppError, CurrentUser};
+use crate::approvals::load;
 use crate::web::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -33,21 +31,11 @@ async fn authors(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Authors>, AppError> {
-    let not_found = || AppError::new(StatusCode::NOT_FOUND, "No such document.");
-    let id = DocumentId::parse_url_or_id(&id).map_err(|_| not_found())?;
-    let s = standing(&state.store, &user, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let (id, s) = readable(&state.store, &user, &id).await?;
     if s.governance.kind == DocKind::Submission {
         return Ok(Json(Authors::default()));
     }
-    let mut doc = load_document(&state.store, id).await.map_err(|e| {
-        tracing::error!(doc = %id, error = %e, "a document could not be loaded for its authors");
-        AppError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The document could not be read; try again.",
-        )
-    })?;
+    let mut doc = load(&state.store, id).await?;
     let mut actors: Vec<ActorId> = doc
         .document()
         .get_changes_meta(&[])
