@@ -9,6 +9,7 @@ mod auth;
 mod countries;
 mod draft;
 mod engagements;
+mod format;
 mod store;
 mod submissions;
 mod sync;
@@ -22,16 +23,29 @@ mod generated {
 /// Interface strings, from `app/locales/*.json` (English is the default).
 mod i18n {
     pub use crate::generated::i18n::*;
-    pub use leptos_i18n::{t, t_string, I18nContext};
+    pub use leptos_i18n::{t, t_string, td_string, I18nContext, Locale as _};
 
     /// Puts values into a translated template's `{name}` placeholders.
+    /// Counts (placeholders in [`COUNTS`] holding a whole number) are written
+    /// in the interface language's digits and grouping, as dates are.
     pub fn fill(template: impl std::fmt::Display, values: &[(&str, String)]) -> String {
+        let locale = leptos::prelude::use_context::<I18nContext<Locale>>()
+            .map(|i18n| i18n.get_locale_untracked());
         let mut text = template.to_string();
         for (name, value) in values {
-            text = text.replace(&format!("{{{name}}}"), value);
+            let placeholder = format!("{{{name}}}");
+            match (locale, COUNTS.contains(name), value.parse::<i64>()) {
+                (Some(locale), true, Ok(n)) => {
+                    text = text.replace(&placeholder, &crate::format::number(n, locale.as_str()))
+                }
+                _ => text = text.replace(&placeholder, value),
+            }
         }
         text
     }
+
+    /// The placeholders that hold counts.
+    const COUNTS: [&str; 4] = ["count", "n", "needs", "unaddressed"];
 }
 
 fn main() {

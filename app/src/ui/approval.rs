@@ -55,17 +55,7 @@ fn version_of(draft: &mut Draft) -> Version {
     Version::Held(server)
 }
 
-/// The date of an RFC 3339 time in the reader's language.
-pub(crate) fn date_of(at: &str, locale: &str) -> String {
-    let ms = js_sys::Date::parse(at);
-    if ms.is_nan() {
-        return at.get(..10).unwrap_or(at).to_string();
-    }
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"long".into());
-    String::from(date.to_locale_date_string(locale, &options))
-}
+pub(crate) use crate::format::long_date_rfc3339 as date_of;
 
 /// "Approved by Sofia Lindqvist on 3 May 2026; 2 changes since", or "Not approved yet".
 fn summary(i18n: I18nContext<Locale>, listing: &Listing) -> String {

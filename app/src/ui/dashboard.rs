@@ -367,24 +367,7 @@ fn EngagementRow(e: EngagementSummary) -> impl IntoView {
     }
 }
 
-/// A moment (ms since the epoch) in the reader's language.
-pub fn format_time(ms: f64, locale: &str) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
-    let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
-    String::from(date.to_locale_string(locale, &options))
-}
-
-/// An RFC 3339 time in the reader's language; as written if it does not parse.
-pub fn format_time_rfc3339(at: &str, locale: &str) -> String {
-    let ms = js_sys::Date::parse(at);
-    if ms.is_nan() {
-        at.to_string()
-    } else {
-        format_time(ms, locale)
-    }
-}
+pub use crate::format::{date_time as format_time, date_time_rfc3339 as format_time_rfc3339};
 
 /// A country code as typed: upper case, letters only, at most three.
 pub fn clean_country(input: &str) -> String {

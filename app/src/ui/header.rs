@@ -166,23 +166,31 @@ fn Account() -> impl IntoView {
 fn LanguagePicker() -> impl IntoView {
     let i18n = use_i18n();
     let on_change = move |ev| {
-        let locale = match event_target_value(&ev).as_str() {
-            "fr" => Locale::fr,
-            _ => Locale::en,
-        };
-        i18n.set_locale(locale);
+        let chosen = event_target_value(&ev);
+        if let Some(locale) = Locale::get_all().iter().find(|l| l.as_str() == chosen) {
+            i18n.set_locale(*locale);
+        }
     };
-    let selected = move |locale: Locale| move || i18n.get_locale() == locale;
+    // Each language by its own name, in its own script and direction.
     view! {
         <div class="language-field">
             <label for="language">{t!(i18n, language)}</label>
             <select id="language" on:change=on_change>
-                <option value="en" lang="en" selected=selected(Locale::en)>
-                    "English"
-                </option>
-                <option value="fr" lang="fr" selected=selected(Locale::fr)>
-                    "Français"
-                </option>
+                {Locale::get_all()
+                    .iter()
+                    .map(|&locale| {
+                        view! {
+                            <option
+                                value=locale.as_str()
+                                lang=locale.as_str()
+                                dir=locale.direction().as_str()
+                                selected=move || i18n.get_locale() == locale
+                            >
+                                {td_string!(locale, language_autonym)}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
         </div>
     }

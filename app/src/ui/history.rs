@@ -74,11 +74,7 @@ fn when(secs: i64, locale: &str) -> String {
     if secs <= 0 {
         return String::new();
     }
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(secs as f64 * 1000.0));
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
-    let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
-    String::from(date.to_locale_string(locale, &options))
+    crate::format::date_time(secs as f64 * 1000.0, locale)
 }
 
 /// A person's name, or who they are when the server named nobody.

@@ -56,7 +56,7 @@ fn DocumentList() -> impl IntoView {
                             let href = format!("/doc/{}", doc.id);
                             let title = doc.title.clone();
                             let kind = doc.kind.parse::<accord_shared::policy::DocKind>().ok();
-                            let when = format_time(doc.updated);
+                            let updated = doc.updated;
                             view! {
                                 <li>
                                     <A href=href>
@@ -71,7 +71,7 @@ fn DocumentList() -> impl IntoView {
                                         <span class="doc-list__kind">{move || kind_label(i18n, k)}</span>
                                     })}
                                     <span class="muted doc-list__when">
-                                        {move || fill(t_string!(i18n, updated), &[("when", when.clone().to_string())])}
+                                        {move || fill(t_string!(i18n, updated), &[("when", crate::format::date_time(updated, i18n.get_locale().as_str()))])}
                                     </span>
                                 </li>
                             }
@@ -82,11 +82,6 @@ fn DocumentList() -> impl IntoView {
             .into_any(),
         })
     }
-}
-
-fn format_time(ms: f64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
-    String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
 }
 
 #[component]

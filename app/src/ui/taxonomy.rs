@@ -87,12 +87,9 @@ impl Collection {
     }
 }
 
-/// The interface language's code (`en`, `fr`).
+/// The interface language's code (`ar`, `en`, `fr`…).
 fn language_code(i18n: I18nContext<Locale>) -> &'static str {
-    match i18n.get_locale() {
-        Locale::fr => "fr",
-        _ => "en",
-    }
+    i18n.get_locale().as_str()
 }
 
 /// A term as people read it: its label in `lang`, else English, else any,
