@@ -1,7 +1,10 @@
 //! An ordered collection of records (`Items<T>`: a map by id with a `pos`)
 //! shown as a list: each row rendered by the caller, with Add, Remove (after
 //! a confirmation) and Move up / Move down, each button named for the
-//! record it acts on ("Move need “Legal aid” up").
+//! record it acts on ("Move need “Legal aid” up"). The focus never falls
+//! back to the page: Add puts it in the new record's first field, a move
+//! keeps it on the moved record's button, Remove on its confirmation,
+//! Escape or Keep it back on Remove, and a removal on the list's Add button.
 
 use accord_shared::docs::items::Positioned;
 use autosurgeon::Reconcile;
@@ -74,6 +77,7 @@ where
     let heading_id = format!("{base}-heading");
     let note_id = format!("{base}-note");
     let problems_id = format!("{base}-problems");
+    let add_id = format!("{base}-add");
     let list_problems = doc.problems_at(&path);
     let described_by = problems_id.clone();
     let path = StoredValue::new(path);
@@ -125,6 +129,7 @@ where
                     key=|id| id.clone()
                     children={
                         let base = base.clone();
+                        let add_id = add_id.clone();
                         move |id: String| {
                             let row_id = format!("{base}-{}", dom_id_for(&FieldPath::new([id.as_str()])));
                             let position = {
@@ -159,9 +164,16 @@ where
                             };
                             let remove = {
                                 let id = id.clone();
+                                let add_id = add_id.clone();
                                 move |_| {
                                     confirming.set(false);
                                     doc.edit(|d| path.with_value(|p| d.delete(&p.child(id.clone()))));
+                                    // The row and the focused button are gone: keep the
+                                    // focus in the list, on its Add button, not the page.
+                                    let add_id = add_id.clone();
+                                    request_animation_frame(move || {
+                                        focus(&add_id);
+                                    });
                                 }
                             };
                             let ask = {
@@ -174,14 +186,25 @@ where
                                     });
                                 }
                             };
-                            let cancel = {
+                            let keep = {
                                 let row_id = row_id.clone();
-                                move |_| {
+                                move || {
                                     confirming.set(false);
                                     let row_id = row_id.clone();
                                     request_animation_frame(move || {
                                         focus(&format!("{row_id}-remove"));
                                     });
+                                }
+                            };
+                            let cancel = {
+                                let keep = keep.clone();
+                                move |_| keep()
+                            };
+                            // Escape keeps the record, as it closes any question.
+                            let escape = move |ev: leptos::ev::KeyboardEvent| {
+                                if ev.key() == "Escape" {
+                                    ev.prevent_default();
+                                    keep();
                                 }
                             };
                             let move_up = move_to.clone();
@@ -241,7 +264,12 @@ where
                                         </div>
                                     </Show>
                                     <Show when=move || editable() && confirming.get()>
-                                            <div class="record__confirm" role="group" aria-label=move || fill(t_string!(i18n, record_remove), &[("item", name.get())])>
+                                            <div
+                                                class="record__confirm"
+                                                role="group"
+                                                aria-label=move || fill(t_string!(i18n, record_remove), &[("item", name.get())])
+                                                on:keydown=escape.clone()
+                                            >
                                                 <p>{move || fill(t_string!(i18n, record_remove_confirm), &[("item", name.get())])}</p>
                                                 <button
                                                     type="button"
@@ -264,7 +292,7 @@ where
             </ol>
             {move || ids.with(|i| i.is_empty()).then(|| view! { <p class="muted">{empty}</p> })}
             {move || read_only.with(|r| r.is_none()).then(|| view! {
-                <button type="button" class="button" on:click=add.clone()>{add_label}</button>
+                <button type="button" class="button" id=add_id.clone() on:click=add.clone()>{add_label}</button>
             })}
         </section>
     }
