@@ -4,9 +4,13 @@
 //! size is printed (`cargo test --test size_budget -- --nocapture`).
 //!
 //! The app does not meet the 1 MiB target yet (1,061,094 bytes when this test
-//! was written), so the test enforces `LIMIT`, that figure plus about 1%,
-//! as a ratchet: any growth beyond it fails. Lower `LIMIT` to `TARGET` once
-//! the app fits.
+//! was written), so the test enforces `LIMIT` as a ratchet: any growth
+//! beyond it fails. Lower `LIMIT` to `TARGET` once the app fits.
+//!
+//! Raised once, on purpose: the four other UN languages (issue 9) added
+//! 63,454 bytes (1,061,094 → 1,124,548), because leptos_i18n bakes every
+//! language into the wasm. Its `dynamic_load` would fetch only the reader's
+//! language, but turns each of the app's ~700 `t_string!` calls async.
 //!
 //! Two figures per file: brotli at quality 11 (what a precompressing build
 //! step would ship; the budget) and at quality 4 (close to what the server's
@@ -18,7 +22,7 @@ use std::path::PathBuf;
 /// Issue 7's target.
 const TARGET: u64 = 1024 * 1024;
 /// What the test enforces today (see above).
-const LIMIT: u64 = 1_072_000;
+const LIMIT: u64 = 1_136_000;
 
 fn brotli_len(bytes: &[u8], quality: u32) -> u64 {
     let mut out = Vec::new();
