@@ -119,7 +119,11 @@ async fn offline_edits_survive_reload_and_sync_on_reconnect() -> Result<()> {
     println!("offline status: {status}");
     a.screenshot("offline.png").await?;
 
-    // Reload while offline: the service worker serves the app, IndexedDB the text.
+    // Open Accord again with no server at all: the service worker serves the
+    // app, which lists the documents stored on this device…
+    a.goto(&server.http_url()).await?;
+    a.by_role("link", "Untitled programme").await?;
+    // …and the document opens with what was written offline.
     a.goto(&url).await?;
     a.until_value("Summary", "Written while the network was down.")
         .await?;
@@ -127,9 +131,16 @@ async fn offline_edits_survive_reload_and_sync_on_reconnect() -> Result<()> {
         s.starts_with("Offline") && s.contains("unsent")
     })
     .await?;
+    // An edit made after opening offline is kept across another reload.
+    type_into(&a, "Title", " (offline draft)").await?;
+    a.goto(&url).await?;
+    a.until_value("Title", "Untitled programme (offline draft)")
+        .await?;
 
     server.restart();
     b.until_value("Summary", "Written while the network was down.")
+        .await?;
+    b.until_value("Title", "Untitled programme (offline draft)")
         .await?;
     a.until_status("Online", |s| s == "Online").await?;
     a.close().await?;
