@@ -4,8 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use accord_shared::docs::{self, model::Assessment};
 use accord_tests::browser::{Browser, Driver};
-use accord_tests::TestServer;
+use accord_tests::{Peer, TestServer};
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
@@ -43,6 +44,20 @@ async fn until_lang(browser: &Browser, want: &str) -> Result<(String, String)> {
 async fn arabic_is_laid_out_right_to_left_and_the_chosen_language_is_remembered() -> Result<()> {
     let server = TestServer::start(&[]);
     let engagement = server.start_engagement("Technical cooperation — Togo");
+    // The needs assessment is written in English.
+    let assessment = engagement.doc("assessment");
+    let mut officer = Peer::connect(&server.ws_url(), &server.token).await?;
+    officer.follow(assessment);
+    officer.push(assessment).await?;
+    officer
+        .until("the assessment arrives", |p| {
+            !p.doc(assessment).get_heads().is_empty()
+        })
+        .await?;
+    docs::update::<Assessment>(officer.doc(assessment), |a| {
+        a.languages.insert("en".into(), true);
+    })?;
+    officer.until_acknowledged(assessment).await?;
     let driver = Driver::start()?;
     let person = driver.session().await?;
     person.sign_in(&server).await?;
@@ -98,7 +113,41 @@ async fn arabic_is_laid_out_right_to_left_and_the_chosen_language_is_remembered(
         .await?;
     person.screenshot("arabic-home.png").await?;
 
-    // French, then a reload: still French.
+    // An English document read in the Arabic interface: its text fields are
+    // English and left to right, whatever the interface's direction.
+    person
+        .goto(&format!(
+            "{}/doc/{assessment}?engagement={}",
+            server.http_url(),
+            engagement.id
+        ))
+        .await?;
+    let context = person
+        .by_role(
+            "textbox",
+            ar["assessment_national_context"].as_str().unwrap(),
+        )
+        .await?;
+    // Once the document has arrived on the device.
+    let deadline = Instant::now() + accord_tests::PATIENCE;
+    loop {
+        let (lang, dir) = (context.attr("lang").await?, context.attr("dir").await?);
+        if (lang.as_deref(), dir.as_deref()) == (Some("en"), Some("ltr")) {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("an English field in the Arabic interface has lang {lang:?}, dir {dir:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    person.screenshot("arabic-english-assessment.png").await?;
+
+    // French (from the header's switch on the home page), then a reload:
+    // still French.
+    person.goto(&server.http_url()).await?;
+    person
+        .by_role("button", ar["new_document"].as_str().unwrap())
+        .await?;
     person
         .choose(ar["language"].as_str().unwrap(), "Français")
         .await?;

@@ -222,6 +222,12 @@ impl DocContext {
         self.memo(move |doc| read_text(doc, &path))
     }
 
+    /// The document's one working language, if it declares exactly one:
+    /// its text fields take that language and its direction.
+    pub fn writing_language(&self) -> Memo<Option<String>> {
+        self.memo(docs::writing_language)
+    }
+
     /// The kind the document declares (`schema.kind`), if any.
     pub fn declared_kind(&self) -> Memo<Option<String>> {
         self.memo(docs::declared_kind)

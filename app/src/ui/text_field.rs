@@ -137,10 +137,17 @@ pub fn TextField(
     let is_read_only = move || read_only.with(|r| r.is_some());
     let aria_read_only = move || read_only.with(|r| r.is_some()).then_some("true");
     let initial = value.get_untracked();
+    // The text's language and direction come from the document, not from the
+    // interface language: an English draft stays left to right in Arabic.
+    let language = doc.writing_language();
+    let lang = move || language.get();
+    let dir = move || language.get().map(|l| accord_shared::docs::direction(&l));
     let field = if multiline {
         view! {
             <textarea
                 id=frame.id.clone()
+                lang=lang
+                dir=dir
                 rows=rows
                 readonly=is_read_only
                 aria-readonly=aria_read_only
@@ -161,6 +168,8 @@ pub fn TextField(
         view! {
             <input
                 id=frame.id.clone()
+                lang=lang
+                dir=dir
                 type="text"
                 readonly=is_read_only
                 aria-readonly=aria_read_only

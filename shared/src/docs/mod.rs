@@ -79,6 +79,38 @@ pub fn declared_kind(doc: &impl ReadDoc) -> Option<String> {
     (!mark.kind.is_empty()).then_some(mark.kind)
 }
 
+/// The language a document is written in, when it declares exactly one
+/// working language (`languages`); its text fields take that language's
+/// direction. With several or none, nobody knows which a field is in, and
+/// direction is never guessed from the text.
+pub fn writing_language(doc: &impl ReadDoc) -> Option<String> {
+    let languages: items::IdSet = autosurgeon::hydrate_prop(doc, ROOT, "languages").ok()?;
+    let mut chosen = languages
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(code, _)| code);
+    match (chosen.next(), chosen.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
+/// `rtl` for languages written right to left (Arabic and the national
+/// languages written in Arabic or Hebrew script), else `ltr`.
+pub fn direction(language: &str) -> &'static str {
+    const RIGHT_TO_LEFT: [&str; 12] = [
+        "ar", "arc", "ckb", "dv", "fa", "he", "ku-arab", "ps", "sd", "ug", "ur", "yi",
+    ];
+    let primary = language.to_ascii_lowercase();
+    if RIGHT_TO_LEFT.contains(&primary.as_str())
+        || RIGHT_TO_LEFT.contains(&primary.split(['-', '_']).next().unwrap_or_default())
+    {
+        "rtl"
+    } else {
+        "ltr"
+    }
+}
+
 /// Reads a document as `T`; fields it lacks take their defaults.
 pub fn open<T: Shape>(doc: &impl ReadDoc) -> Result<T, SchemaError> {
     if let Some(found) = declared_kind(doc) {

@@ -445,3 +445,30 @@ fn an_evaluation_of_version_1_opens_without_scope_and_evaluators_then_keeps_them
     assert_eq!(e.scope.as_str(), "Legal aid outputs, 2026");
     assert!(e.evaluators.as_str().starts_with("OHCHR"));
 }
+
+#[test]
+fn a_document_with_one_working_language_is_written_in_it() {
+    let mut doc = AutoCommit::new();
+    assert_eq!(writing_language(&doc), None);
+    let languages = doc.put_object(ROOT, "languages", ObjType::Map).unwrap();
+    doc.put(&languages, "ar", true).unwrap();
+    assert_eq!(writing_language(&doc).as_deref(), Some("ar"));
+    doc.put(&languages, "fr", true).unwrap();
+    assert_eq!(
+        writing_language(&doc),
+        None,
+        "two languages: unknown per field"
+    );
+    doc.put(&languages, "fr", false).unwrap();
+    assert_eq!(
+        writing_language(&doc).as_deref(),
+        Some("ar"),
+        "a language switched off"
+    );
+    assert_eq!(direction("ar"), "rtl");
+    assert_eq!(direction("fa-IR"), "rtl");
+    assert_eq!(direction("ur"), "rtl");
+    assert_eq!(direction("en"), "ltr");
+    assert_eq!(direction("zh"), "ltr");
+    assert_eq!(direction("arn"), "ltr", "Mapudungun is not Arabic");
+}
