@@ -1,13 +1,16 @@
 //! Export of one version of a document for the archive, as DOCX.
 //!
-//! `GET /api/documents/{id}/export.docx?heads=<hex,hex>&lang=en|fr`: the
-//! document as it was at those heads (by default the latest approval's,
+//! `GET /api/documents/{id}/export.docx?heads=<hex,hex>&lang=ar|zh|en|fr|ru|es`:
+//! the document as it was at those heads (by default the latest approval's,
 //! else the current version), hydrated with the shared schema and written
 //! section by section in schema order with `docx-rs`. Who may export is who
 //! may read (`api::standing`); others get the same 404 as an unknown id.
 //!
-//! The server has no translation layer: the few headings it writes are in
-//! [`WORDS`], one row per key with its English and French text.
+//! The export is written in the six languages of the interface (Arabic,
+//! Chinese, English, French, Russian, Spanish). The server has no
+//! translation layer: the few headings it writes are in [`WORDS`], one row
+//! per key with its text in each of the six. In Arabic every paragraph is
+//! right-to-left (`w:bidi`).
 //!
 //! Confidential sources: of the exported kinds only the assessment names
 //! consultation parties, through its needs' links to the consultations
@@ -56,184 +59,982 @@ pub fn router() -> Router<AppState> {
 
 // ------------------------------------------------------------------ words
 
-/// An interface language the export is written in.
+/// An interface language the export is written in: the six official
+/// languages of the United Nations, as the app speaks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
+    Ar,
+    Zh,
     En,
     Fr,
+    Ru,
+    Es,
 }
 
 impl Lang {
-    fn parse(code: Option<&str>) -> Result<Self, AppError> {
-        match code.map(str::trim).unwrap_or("") {
-            "" | "en" => Ok(Lang::En),
-            "fr" => Ok(Lang::Fr),
-            other => Err(bad_request(format!(
-                "Unknown language {:?}; the export is written in en or fr.",
-                other.chars().take(20).collect::<String>()
-            ))),
+    /// Every language, in the order of the texts of a [`WORDS`] row.
+    pub const ALL: [Lang; 6] = [Lang::Ar, Lang::Zh, Lang::En, Lang::Fr, Lang::Ru, Lang::Es];
+
+    /// The language's code, as the `lang` parameter and the app name it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ar => "ar",
+            Lang::Zh => "zh",
+            Lang::En => "en",
+            Lang::Fr => "fr",
+            Lang::Ru => "ru",
+            Lang::Es => "es",
         }
+    }
+
+    /// Whether the language is written right to left.
+    pub fn rtl(self) -> bool {
+        self == Lang::Ar
+    }
+
+    /// The language of a `lang` parameter (English when absent or empty);
+    /// a 400 naming the six for any other code.
+    fn parse(code: Option<&str>) -> Result<Self, AppError> {
+        let code = code.map(str::trim).unwrap_or("");
+        if code.is_empty() {
+            return Ok(Lang::En);
+        }
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code() == code)
+            .ok_or_else(|| {
+                bad_request(format!(
+                    "Unknown language {:?}; the export is written in ar (Arabic), zh (Chinese), \
+                     en (English), fr (French), ru (Russian) or es (Spanish).",
+                    code.chars().take(20).collect::<String>()
+                ))
+            })
     }
 }
 
-/// Every heading and phrase the export writes: key, English, French.
-const WORDS: &[(&str, &str, &str)] = &[
-    ("request", "Request for assistance", "Demande d’assistance"),
-    ("assessment", "Needs assessment", "Évaluation des besoins"),
+/// Every heading and phrase the export writes: key, then its text in each
+/// language in [`Lang::ALL`] order (Arabic, Chinese, English, French,
+/// Russian, Spanish). The wording follows `app/locales/*.json` where the
+/// interface has the same term.
+const WORDS: &[(&str, [&str; 6])] = &[
+    (
+        "request",
+        [
+            "طلب المساعدة",
+            "援助请求",
+            "Request for assistance",
+            "Demande d’assistance",
+            "Запрос о помощи",
+            "Solicitud de asistencia",
+        ],
+    ),
+    (
+        "assessment",
+        [
+            "تقييم الاحتياجات",
+            "需求评估",
+            "Needs assessment",
+            "Évaluation des besoins",
+            "Оценка потребностей",
+            "Evaluación de necesidades",
+        ],
+    ),
     (
         "programme",
-        "Assistance programme",
-        "Programme d’assistance",
+        [
+            "برنامج المساعدة",
+            "援助方案",
+            "Assistance programme",
+            "Programme d’assistance",
+            "Программа помощи",
+            "Programa de asistencia",
+        ],
     ),
-    ("evaluation", "Evaluation", "Évaluation"),
+    (
+        "evaluation",
+        [
+            "التقييم",
+            "评价",
+            "Evaluation",
+            "Évaluation",
+            "Оценка",
+            "Evaluación",
+        ],
+    ),
     (
         "approved",
-        "Version: approved by {by} on {date}",
-        "Version : approuvée par {by} le {date}",
+        [
+            "النسخة: وافق عليها {by} في {date}",
+            "版本：{by}于{date}核准",
+            "Version: approved by {by} on {date}",
+            "Version : approuvée par {by} le {date}",
+            "Версия: утверждена пользователем {by} ({date})",
+            "Versión: aprobada por {by} el {date}",
+        ],
     ),
     (
         "current",
-        "Current version (not approved)",
-        "Version actuelle (non approuvée)",
+        [
+            "النسخة الحالية (لم تتم الموافقة عليها)",
+            "当前版本（未核准）",
+            "Current version (not approved)",
+            "Version actuelle (non approuvée)",
+            "Текущая версия (не утверждена)",
+            "Versión actual (no aprobada)",
+        ],
     ),
     (
         "earlier",
-        "Earlier version (not approved)",
-        "Version antérieure (non approuvée)",
+        [
+            "نسخة سابقة (لم تتم الموافقة عليها)",
+            "较早版本（未核准）",
+            "Earlier version (not approved)",
+            "Version antérieure (non approuvée)",
+            "Предыдущая версия (не утверждена)",
+            "Versión anterior (no aprobada)",
+        ],
     ),
-    ("heads", "Heads", "Têtes"),
-    ("exported", "Exported on {date}", "Exporté le {date}"),
+    (
+        "heads",
+        [
+            "الرؤوس",
+            "版本头",
+            "Heads",
+            "Têtes",
+            "Хеши версии",
+            "Cabezas",
+        ],
+    ),
+    (
+        "exported",
+        [
+            "تاريخ التصدير: {date}",
+            "导出日期：{date}",
+            "Exported on {date}",
+            "Exporté le {date}",
+            "Дата экспорта: {date}",
+            "Exportado el {date}",
+        ],
+    ),
     (
         "confidential_source",
-        "Confidential source",
-        "Source confidentielle",
+        [
+            "مصدر سري",
+            "保密来源",
+            "Confidential source",
+            "Source confidentielle",
+            "Конфиденциальный источник",
+            "Fuente confidencial",
+        ],
     ),
     (
         "consultations_count",
-        "{n} consultation(s) cited",
-        "{n} consultation(s) citée(s)",
+        [
+            "عدد المشاورات المستشهد بها: {n}",
+            "引用的磋商：{n}次",
+            "{n} consultation(s) cited",
+            "{n} consultation(s) citée(s)",
+            "Упомянуто консультаций: {n}",
+            "{n} consulta(s) citada(s)",
+        ],
     ),
     (
         "submissions_count",
-        "{n} consultation submission(s)",
-        "{n} contribution(s) à la consultation",
+        [
+            "عدد المساهمات في المشاورات: {n}",
+            "磋商意见书：{n}份",
+            "{n} consultation submission(s)",
+            "{n} contribution(s) à la consultation",
+            "Представлений в рамках консультаций: {n}",
+            "{n} contribución(es) a la consulta",
+        ],
     ),
-    ("none", "—", "—"),
-    ("classification", "Classification", "Classification"),
-    ("status", "Status", "Statut"),
-    ("authority", "Requesting authority", "Autorité requérante"),
-    ("received", "Date received", "Date de réception"),
-    ("channel", "Channel", "Voie"),
-    ("reference", "Reference", "Référence"),
-    ("scope", "Scope", "Portée"),
-    ("recommendations", "Recommendations", "Recommandations"),
-    ("method", "Method", "Méthode"),
-    ("mission", "Mission dates", "Dates de la mission"),
-    ("team", "Team", "Équipe"),
-    ("national_context", "National context", "Contexte national"),
-    ("legal_framework", "Legal framework", "Cadre juridique"),
+    ("none", ["—", "—", "—", "—", "—", "—"]),
+    (
+        "classification",
+        [
+            "تصنيف السرية",
+            "密级",
+            "Classification",
+            "Classification",
+            "Гриф",
+            "Clasificación",
+        ],
+    ),
+    (
+        "status",
+        ["الحالة", "状态", "Status", "Statut", "Статус", "Estado"],
+    ),
+    (
+        "authority",
+        [
+            "الجهة الطالبة",
+            "提出请求的机关",
+            "Requesting authority",
+            "Autorité requérante",
+            "Запрашивающий орган",
+            "Autoridad solicitante",
+        ],
+    ),
+    (
+        "received",
+        [
+            "تاريخ الاستلام",
+            "收到日期",
+            "Date received",
+            "Date de réception",
+            "Дата получения",
+            "Fecha de recepción",
+        ],
+    ),
+    (
+        "channel",
+        ["القناة", "渠道", "Channel", "Voie", "Канал", "Vía"],
+    ),
+    (
+        "reference",
+        [
+            "المرجع",
+            "编号",
+            "Reference",
+            "Référence",
+            "Номер",
+            "Referencia",
+        ],
+    ),
+    (
+        "scope",
+        ["النطاق", "范围", "Scope", "Portée", "Охват", "Alcance"],
+    ),
+    (
+        "recommendations",
+        [
+            "التوصيات",
+            "建议",
+            "Recommendations",
+            "Recommandations",
+            "Рекомендации",
+            "Recomendaciones",
+        ],
+    ),
+    (
+        "method",
+        ["المنهجية", "方法", "Method", "Méthode", "Метод", "Método"],
+    ),
+    (
+        "mission",
+        [
+            "تواريخ البعثة",
+            "特派团日期",
+            "Mission dates",
+            "Dates de la mission",
+            "Сроки миссии",
+            "Fechas de la misión",
+        ],
+    ),
+    (
+        "team",
+        ["الفريق", "团队", "Team", "Équipe", "Группа", "Equipo"],
+    ),
+    (
+        "national_context",
+        [
+            "السياق الوطني",
+            "国家背景",
+            "National context",
+            "Contexte national",
+            "Национальный контекст",
+            "Contexto nacional",
+        ],
+    ),
+    (
+        "legal_framework",
+        [
+            "الإطار القانوني",
+            "法律框架",
+            "Legal framework",
+            "Cadre juridique",
+            "Правовая база",
+            "Marco jurídico",
+        ],
+    ),
     (
         "institutional_framework",
-        "Institutional framework",
-        "Cadre institutionnel",
+        [
+            "الإطار المؤسسي",
+            "体制框架",
+            "Institutional framework",
+            "Cadre institutionnel",
+            "Институциональная база",
+            "Marco institucional",
+        ],
     ),
-    ("nhri_status", "NHRI status", "Statut de l’INDH"),
+    (
+        "nhri_status",
+        [
+            "مركز المؤسسة الوطنية لحقوق الإنسان",
+            "国家人权机构地位",
+            "NHRI status",
+            "Statut de l’INDH",
+            "Статус НПЗУ",
+            "Categoría de la INDH",
+        ],
+    ),
     (
         "data_evidence",
-        "Data and evidence",
-        "Données et éléments de preuve",
+        [
+            "البيانات والأدلة",
+            "数据和证据",
+            "Data and evidence",
+            "Données et éléments de preuve",
+            "Данные и фактические сведения",
+            "Datos y pruebas",
+        ],
     ),
     (
         "mechanism_review",
-        "Review of mechanism recommendations",
-        "Examen des recommandations des mécanismes",
+        [
+            "استعراض توصيات الآليات",
+            "机制建议审查",
+            "Review of mechanism recommendations",
+            "Examen des recommandations des mécanismes",
+            "Обзор рекомендаций механизмов",
+            "Examen de las recomendaciones de los mecanismos",
+        ],
     ),
-    ("causal_analysis", "Causal analysis", "Analyse causale"),
-    ("role_analysis", "Role analysis", "Analyse des rôles"),
-    ("capacity_gaps", "Capacity gaps", "Lacunes de capacités"),
-    ("risks", "Risks", "Risques"),
-    ("gender_analysis", "Gender analysis", "Analyse de genre"),
+    (
+        "causal_analysis",
+        [
+            "تحليل الأسباب",
+            "因果分析",
+            "Causal analysis",
+            "Analyse causale",
+            "Причинно-следственный анализ",
+            "Análisis causal",
+        ],
+    ),
+    (
+        "role_analysis",
+        [
+            "تحليل الأدوار",
+            "角色分析",
+            "Role analysis",
+            "Analyse des rôles",
+            "Анализ ролей",
+            "Análisis de funciones",
+        ],
+    ),
+    (
+        "capacity_gaps",
+        [
+            "الثغرات في القدرات",
+            "能力差距",
+            "Capacity gaps",
+            "Lacunes de capacités",
+            "Пробелы в потенциале",
+            "Carencias de capacidad",
+        ],
+    ),
+    (
+        "risks",
+        ["المخاطر", "风险", "Risks", "Risques", "Риски", "Riesgos"],
+    ),
+    (
+        "gender_analysis",
+        [
+            "التحليل الجنساني",
+            "性别分析",
+            "Gender analysis",
+            "Analyse de genre",
+            "Гендерный анализ",
+            "Análisis de género",
+        ],
+    ),
     (
         "groups_left_behind",
-        "Groups left behind",
-        "Groupes laissés pour compte",
+        [
+            "الفئات المتروكة خلف الركب",
+            "掉队群体",
+            "Groups left behind",
+            "Groupes laissés pour compte",
+            "Группы, оставшиеся позади",
+            "Grupos que se quedan atrás",
+        ],
     ),
-    ("coherence", "Coherence", "Cohérence"),
-    ("conclusions", "Conclusions", "Conclusions"),
+    (
+        "coherence",
+        [
+            "الاتساق",
+            "一致性",
+            "Coherence",
+            "Cohérence",
+            "Согласованность",
+            "Coherencia",
+        ],
+    ),
+    (
+        "conclusions",
+        [
+            "الخلاصات",
+            "结论",
+            "Conclusions",
+            "Conclusions",
+            "Заключения",
+            "Conclusiones",
+        ],
+    ),
     (
         "mechanism_recommendations",
-        "Mechanism recommendations",
-        "Recommandations des mécanismes",
+        [
+            "توصيات الآليات",
+            "机制建议",
+            "Mechanism recommendations",
+            "Recommandations des mécanismes",
+            "Рекомендации механизмов",
+            "Recomendaciones de los mecanismos",
+        ],
     ),
-    ("response", "State response", "Réponse de l’État"),
-    ("needs", "Needs", "Besoins"),
-    ("need_type", "Type", "Type"),
-    ("priority", "Priority", "Priorité"),
+    (
+        "response",
+        [
+            "رد الدولة",
+            "国家的回应",
+            "State response",
+            "Réponse de l’État",
+            "Ответ государства",
+            "Respuesta del Estado",
+        ],
+    ),
+    (
+        "needs",
+        [
+            "الاحتياجات",
+            "需求",
+            "Needs",
+            "Besoins",
+            "Потребности",
+            "Necesidades",
+        ],
+    ),
+    (
+        "need_type",
+        ["النوع", "类型", "Type", "Type", "Вид", "Tipo"],
+    ),
+    (
+        "priority",
+        [
+            "الأولوية",
+            "优先级",
+            "Priority",
+            "Priorité",
+            "Приоритет",
+            "Prioridad",
+        ],
+    ),
     (
         "government_position",
-        "Government position",
-        "Position du gouvernement",
+        [
+            "موقف الحكومة",
+            "政府立场",
+            "Government position",
+            "Position du gouvernement",
+            "Позиция правительства",
+            "Posición del Gobierno",
+        ],
     ),
-    ("lead", "Lead", "Chef de file"),
-    ("duty_bearers", "Duty-bearers", "Débiteurs d’obligations"),
-    ("consultations", "Consultations", "Consultations"),
-    ("title", "Title", "Titre"),
-    ("period", "Period", "Période"),
-    ("currency", "Currency", "Monnaie"),
-    ("impact", "Impact", "Impact"),
-    ("outcomes", "Outcomes", "Effets"),
-    ("outcome", "Outcome", "Effet"),
-    ("assumptions", "Assumptions", "Hypothèses"),
-    ("outputs", "Outputs", "Produits"),
-    ("output", "Output", "Produit"),
-    ("indicator", "Indicator", "Indicateur"),
-    ("baseline", "Baseline", "Niveau de référence"),
-    ("targets", "Targets", "Cibles"),
-    ("actuals", "Actuals", "Réalisations"),
+    (
+        "lead",
+        [
+            "الجهة الرائدة",
+            "牵头方",
+            "Lead",
+            "Chef de file",
+            "Ведущая роль",
+            "Dirección",
+        ],
+    ),
+    (
+        "duty_bearers",
+        [
+            "المكلفون بالواجبات",
+            "责任承担者",
+            "Duty-bearers",
+            "Débiteurs d’obligations",
+            "Носители обязанностей",
+            "Garantes de derechos",
+        ],
+    ),
+    (
+        "consultations",
+        [
+            "المشاورات",
+            "磋商",
+            "Consultations",
+            "Consultations",
+            "Консультации",
+            "Consultas",
+        ],
+    ),
+    (
+        "title",
+        ["العنوان", "标题", "Title", "Titre", "Название", "Título"],
+    ),
+    (
+        "period",
+        ["الفترة", "期间", "Period", "Période", "Период", "Período"],
+    ),
+    (
+        "currency",
+        ["العملة", "货币", "Currency", "Monnaie", "Валюта", "Moneda"],
+    ),
+    (
+        "impact",
+        ["الأثر", "影响", "Impact", "Impact", "Воздействие", "Impacto"],
+    ),
+    (
+        "outcomes",
+        [
+            "المحصلات",
+            "成果",
+            "Outcomes",
+            "Effets",
+            "Итоговые результаты",
+            "Resultados",
+        ],
+    ),
+    (
+        "outcome",
+        [
+            "المحصلة",
+            "成果",
+            "Outcome",
+            "Effet",
+            "Итоговый результат",
+            "Resultado",
+        ],
+    ),
+    (
+        "assumptions",
+        [
+            "الافتراضات",
+            "假设",
+            "Assumptions",
+            "Hypothèses",
+            "Допущения",
+            "Supuestos",
+        ],
+    ),
+    (
+        "outputs",
+        [
+            "النواتج",
+            "产出",
+            "Outputs",
+            "Produits",
+            "Промежуточные результаты",
+            "Productos",
+        ],
+    ),
+    (
+        "output",
+        [
+            "الناتج",
+            "产出",
+            "Output",
+            "Produit",
+            "Промежуточный результат",
+            "Producto",
+        ],
+    ),
+    (
+        "indicator",
+        [
+            "المؤشر",
+            "指标",
+            "Indicator",
+            "Indicateur",
+            "Показатель",
+            "Indicador",
+        ],
+    ),
+    (
+        "baseline",
+        [
+            "خط الأساس",
+            "基线",
+            "Baseline",
+            "Niveau de référence",
+            "Исходный уровень",
+            "Base de referencia",
+        ],
+    ),
+    (
+        "targets",
+        [
+            "الأهداف",
+            "目标值",
+            "Targets",
+            "Cibles",
+            "Целевые значения",
+            "Metas",
+        ],
+    ),
+    (
+        "actuals",
+        [
+            "القيم الفعلية",
+            "实际值",
+            "Actuals",
+            "Réalisations",
+            "Фактические значения",
+            "Valores reales",
+        ],
+    ),
     (
         "verification",
-        "Means of verification",
-        "Moyens de vérification",
+        [
+            "وسائل التحقق",
+            "核实手段",
+            "Means of verification",
+            "Moyens de vérification",
+            "Средства проверки",
+            "Medios de verificación",
+        ],
     ),
-    ("activity", "Activity", "Activité"),
-    ("milestones", "Milestones", "Jalons"),
-    ("likelihood", "Likelihood", "Probabilité"),
-    ("mitigation", "Mitigation", "Atténuation"),
-    ("owner", "Owner", "Responsable"),
-    ("budget", "Budget", "Budget"),
-    ("planned", "Planned", "Prévu"),
-    ("committed", "Committed", "Engagé"),
-    ("spent", "Spent", "Dépensé"),
-    ("evaluation_type", "Type of evaluation", "Type d’évaluation"),
-    ("independence", "Independence", "Indépendance"),
-    ("evaluators", "Evaluators", "Évaluateurs"),
-    ("criteria", "Criteria (OECD-DAC)", "Critères (CAD-OCDE)"),
-    ("relevance", "Relevance", "Pertinence"),
-    ("effectiveness", "Effectiveness", "Efficacité"),
-    ("efficiency", "Efficiency", "Efficience"),
-    ("sustainability", "Sustainability", "Durabilité"),
-    ("rating", "Rating", "Notation"),
+    (
+        "activity",
+        [
+            "النشاط",
+            "活动",
+            "Activity",
+            "Activité",
+            "Мероприятие",
+            "Actividad",
+        ],
+    ),
+    (
+        "milestones",
+        [
+            "المعالم المرحلية",
+            "里程碑",
+            "Milestones",
+            "Jalons",
+            "Контрольные точки",
+            "Hitos",
+        ],
+    ),
+    (
+        "likelihood",
+        [
+            "الاحتمال",
+            "可能性",
+            "Likelihood",
+            "Probabilité",
+            "Вероятность",
+            "Probabilidad",
+        ],
+    ),
+    (
+        "mitigation",
+        [
+            "التخفيف",
+            "缓解措施",
+            "Mitigation",
+            "Atténuation",
+            "Меры по снижению риска",
+            "Mitigación",
+        ],
+    ),
+    (
+        "owner",
+        [
+            "المسؤول عن الخطر",
+            "风险负责人",
+            "Owner",
+            "Responsable",
+            "Ответственный за риск",
+            "Responsable",
+        ],
+    ),
+    (
+        "budget",
+        [
+            "الميزانية",
+            "预算",
+            "Budget",
+            "Budget",
+            "Бюджет",
+            "Presupuesto",
+        ],
+    ),
+    (
+        "planned",
+        [
+            "المخطط له",
+            "计划数",
+            "Planned",
+            "Prévu",
+            "Запланировано",
+            "Previsto",
+        ],
+    ),
+    (
+        "committed",
+        [
+            "الملتزم به",
+            "承付数",
+            "Committed",
+            "Engagé",
+            "Обязательства",
+            "Comprometido",
+        ],
+    ),
+    (
+        "spent",
+        [
+            "المنفق",
+            "支出数",
+            "Spent",
+            "Dépensé",
+            "Израсходовано",
+            "Gastado",
+        ],
+    ),
+    (
+        "evaluation_type",
+        [
+            "نوع التقييم",
+            "评价类型",
+            "Type of evaluation",
+            "Type d’évaluation",
+            "Вид оценки",
+            "Tipo de evaluación",
+        ],
+    ),
+    (
+        "independence",
+        [
+            "الاستقلالية",
+            "独立性",
+            "Independence",
+            "Indépendance",
+            "Независимость",
+            "Independencia",
+        ],
+    ),
+    (
+        "evaluators",
+        [
+            "القائمون بالتقييم",
+            "评价人员",
+            "Evaluators",
+            "Évaluateurs",
+            "Оценщики",
+            "Evaluadores",
+        ],
+    ),
+    (
+        "criteria",
+        [
+            "المعايير (لجنة المساعدة الإنمائية التابعة لمنظمة التعاون والتنمية في الميدان الاقتصادي)",
+            "标准（经合组织发援会）",
+            "Criteria (OECD-DAC)",
+            "Critères (CAD-OCDE)",
+            "Критерии (КСР ОЭСР)",
+            "Criterios (CAD de la OCDE)",
+        ],
+    ),
+    (
+        "relevance",
+        [
+            "الملاءمة",
+            "相关性",
+            "Relevance",
+            "Pertinence",
+            "Актуальность",
+            "Pertinencia",
+        ],
+    ),
+    (
+        "effectiveness",
+        [
+            "الفعالية",
+            "有效性",
+            "Effectiveness",
+            "Efficacité",
+            "Результативность",
+            "Eficacia",
+        ],
+    ),
+    (
+        "efficiency",
+        [
+            "الكفاءة",
+            "效率",
+            "Efficiency",
+            "Efficience",
+            "Эффективность",
+            "Eficiencia",
+        ],
+    ),
+    (
+        "sustainability",
+        [
+            "الاستدامة",
+            "可持续性",
+            "Sustainability",
+            "Durabilité",
+            "Устойчивость",
+            "Sostenibilidad",
+        ],
+    ),
+    (
+        "rating",
+        [
+            "التقدير",
+            "评级",
+            "Rating",
+            "Notation",
+            "Оценка",
+            "Calificación",
+        ],
+    ),
     (
         "rights_gender_lens",
-        "Human rights and gender lens",
-        "Perspective des droits humains et du genre",
+        [
+            "منظور حقوق الإنسان والمنظور الجنساني",
+            "人权和性别视角",
+            "Human rights and gender lens",
+            "Perspective des droits humains et du genre",
+            "Учет прав человека и гендерной проблематики",
+            "Perspectiva de derechos humanos y de género",
+        ],
     ),
-    ("findings", "Findings", "Constatations"),
-    ("lessons", "Lessons", "Enseignements"),
-    ("addressee", "Addressee", "Destinataire"),
+    (
+        "findings",
+        [
+            "الاستنتاجات",
+            "调查结果",
+            "Findings",
+            "Constatations",
+            "Выводы",
+            "Constataciones",
+        ],
+    ),
+    (
+        "lessons",
+        [
+            "الدروس",
+            "经验教训",
+            "Lessons",
+            "Enseignements",
+            "Извлеченные уроки",
+            "Enseñanzas",
+        ],
+    ),
+    (
+        "addressee",
+        [
+            "الجهة الموجهة إليها",
+            "建议对象",
+            "Addressee",
+            "Destinataire",
+            "Адресат",
+            "Destinatario",
+        ],
+    ),
     (
         "management_response",
-        "Management response",
-        "Réponse de la direction",
+        [
+            "رد الإدارة",
+            "管理层回应",
+            "Management response",
+            "Réponse de la direction",
+            "Ответ руководства",
+            "Respuesta de la administración",
+        ],
     ),
-    ("justification", "Justification", "Justification"),
-    ("actions", "Actions", "Actions"),
-    ("due", "Due", "Échéance"),
-    ("evidence", "Evidence", "Éléments de preuve"),
-    ("follow_up", "Follow-up plan", "Plan de suivi"),
-    ("decision", "Decision", "Décision"),
-    ("needs_carried", "Needs carried forward", "Besoins reportés"),
-    ("handover", "Hand-over", "Passation"),
+    (
+        "justification",
+        [
+            "المبررات",
+            "理由",
+            "Justification",
+            "Justification",
+            "Обоснование",
+            "Justificación",
+        ],
+    ),
+    (
+        "actions",
+        ["الإجراءات", "行动", "Actions", "Actions", "Меры", "Medidas"],
+    ),
+    (
+        "due",
+        [
+            "الموعد النهائي",
+            "截止日期",
+            "Due",
+            "Échéance",
+            "Срок выполнения",
+            "Fecha límite",
+        ],
+    ),
+    (
+        "evidence",
+        [
+            "الأدلة",
+            "证据",
+            "Evidence",
+            "Éléments de preuve",
+            "Подтверждающие сведения",
+            "Pruebas",
+        ],
+    ),
+    (
+        "follow_up",
+        [
+            "خطة المتابعة",
+            "后续行动计划",
+            "Follow-up plan",
+            "Plan de suivi",
+            "План последующих мер",
+            "Plan de seguimiento",
+        ],
+    ),
+    (
+        "decision",
+        [
+            "القرار",
+            "决定",
+            "Decision",
+            "Décision",
+            "Решение",
+            "Decisión",
+        ],
+    ),
+    (
+        "needs_carried",
+        [
+            "الاحتياجات المنقولة إلى المرحلة التالية",
+            "结转的需求",
+            "Needs carried forward",
+            "Besoins reportés",
+            "Потребности, переносимые на следующий этап",
+            "Necesidades que se trasladan",
+        ],
+    ),
+    (
+        "handover",
+        [
+            "التسليم",
+            "移交",
+            "Hand-over",
+            "Passation",
+            "Передача дел",
+            "Traspaso",
+        ],
+    ),
 ];
 
 /// The phrase for `key` in `lang` (the key itself if the table lacks it,
@@ -241,11 +1042,8 @@ const WORDS: &[(&str, &str, &str)] = &[
 fn word(lang: Lang, key: &str) -> &'static str {
     WORDS
         .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, en, fr)| match lang {
-            Lang::En => *en,
-            Lang::Fr => *fr,
-        })
+        .find(|(k, _)| *k == key)
+        .map(|(_, texts)| texts[lang as usize])
         .unwrap_or_else(|| {
             debug_assert!(false, "no words for {key}");
             "?"
@@ -768,8 +1566,25 @@ pub fn blocks(
 }
 
 /// The blocks as a DOCX package (Title and Heading styles, so a word
-/// processor shows the sections in its outline).
-pub fn docx(blocks: &[Block]) -> Result<Vec<u8>, String> {
+/// processor shows the sections in its outline). In a right-to-left
+/// language every paragraph is marked `w:bidi`, so it starts at the right
+/// margin and its runs are laid out right to left.
+///
+/// docx-rs 0.4.22 has no `w:rtl` run property, no `w:lang` and no setter
+/// for the package's `dc:language`, so runs are not marked right-to-left
+/// (a word processor orders Arabic letters by the Unicode bidirectional
+/// algorithm within a bidi paragraph) and the language is not declared.
+pub fn docx(lang: Lang, blocks: &[Block]) -> Result<Vec<u8>, String> {
+    let mut out = Cursor::new(Vec::new());
+    package(lang, blocks)
+        .build()
+        .pack(&mut out)
+        .map_err(|e| e.to_string())?;
+    Ok(out.into_inner())
+}
+
+/// The document [`docx`] packs.
+fn package(lang: Lang, blocks: &[Block]) -> Docx {
     let mut doc = Docx::new()
         .add_style(
             Style::new("Title", StyleType::Paragraph)
@@ -791,20 +1606,26 @@ pub fn docx(blocks: &[Block]) -> Result<Vec<u8>, String> {
                 .bold()
                 .outline_lvl(1),
         );
-    let plain = |text: &str| Paragraph::new().add_run(Run::new().add_text(text));
+    let paragraph = || {
+        let mut p = Paragraph::new();
+        if lang.rtl() {
+            p.property = p.property.bidi(true);
+        }
+        p
+    };
+    let plain = |text: &str| paragraph().add_run(Run::new().add_text(text));
     for block in blocks {
         match block {
             Block::Title(t) => doc = doc.add_paragraph(plain(t).style("Title")),
             Block::Note(t) => {
-                doc = doc.add_paragraph(
-                    Paragraph::new().add_run(Run::new().add_text(t).italic().size(18)),
-                )
+                doc =
+                    doc.add_paragraph(paragraph().add_run(Run::new().add_text(t).italic().size(18)))
             }
             Block::Heading(t) => doc = doc.add_paragraph(plain(t).style("Heading1")),
             Block::Subheading(t) => doc = doc.add_paragraph(plain(t).style("Heading2")),
             Block::Field(label, v) => {
                 doc = doc.add_paragraph(
-                    Paragraph::new()
+                    paragraph()
                         .add_run(Run::new().add_text(format!("{label}: ")).bold())
                         .add_run(Run::new().add_text(v)),
                 )
@@ -817,9 +1638,7 @@ pub fn docx(blocks: &[Block]) -> Result<Vec<u8>, String> {
             Block::Item(t) => doc = doc.add_paragraph(plain(&format!("• {t}"))),
         }
     }
-    let mut out = Cursor::new(Vec::new());
-    doc.build().pack(&mut out).map_err(|e| e.to_string())?;
-    Ok(out.into_inner())
+    doc
 }
 
 // ------------------------------------------------------------------ handler
@@ -978,7 +1797,7 @@ async fn export_docx(
             format!("This version of the document does not match its schema, so it cannot be exported: {e}"),
         )
     })?;
-    let bytes = docx(&blocks).map_err(|e| {
+    let bytes = docx(lang, &blocks).map_err(|e| {
         tracing::error!(doc = %id, error = %e, "writing a DOCX failed");
         AppError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -1038,15 +1857,27 @@ mod tests {
     use accord_shared::docs::{Consultation, Need, Party};
 
     #[test]
-    fn every_phrase_has_english_and_french_once() {
-        let mut keys: Vec<&str> = WORDS.iter().map(|(k, _, _)| *k).collect();
+    fn every_phrase_has_words_in_the_six_languages_once() {
+        let mut keys: Vec<&str> = WORDS.iter().map(|(k, _)| *k).collect();
         keys.sort();
         let before = keys.len();
         keys.dedup();
         assert_eq!(before, keys.len(), "a key twice in WORDS");
-        assert!(WORDS
-            .iter()
-            .all(|(_, en, fr)| !en.is_empty() && !fr.is_empty()));
+        for (key, texts) in WORDS {
+            assert!(texts.iter().all(|t| !t.trim().is_empty()), "{key}");
+            // The placeholders of the English text are in every language.
+            for ph in ["{by}", "{date}", "{n}"] {
+                if texts[Lang::En as usize].contains(ph) {
+                    assert!(texts.iter().all(|t| t.contains(ph)), "{key}: {ph}");
+                }
+            }
+        }
+        // A row's texts are in `Lang::ALL` order, which `word` indexes by.
+        for (i, lang) in Lang::ALL.into_iter().enumerate() {
+            assert_eq!(lang as usize, i, "{lang:?}");
+        }
+        assert_eq!(word(Lang::En, "needs"), "Needs");
+        assert_eq!(word(Lang::Fr, "needs"), "Besoins");
     }
 
     fn assessment_doc() -> (AutoCommit, Consultations, Parties) {
@@ -1148,7 +1979,7 @@ mod tests {
             "Version : approuvée par Sofia le 1970-01-01 00:00 UTC".into()
         )));
         assert!(fr.contains(&Block::Text("Reform the code.".into())));
-        let bytes = docx(&fr).unwrap();
+        let bytes = docx(Lang::Fr, &fr).unwrap();
         assert_eq!(&bytes[..2], b"PK", "a ZIP package");
     }
 
@@ -1164,5 +1995,102 @@ mod tests {
         );
         assert!(Lang::parse(Some("de")).is_err());
         assert_eq!(Lang::parse(None).unwrap(), Lang::En);
+    }
+
+    #[test]
+    fn the_six_languages_are_accepted_and_others_refused_naming_them() {
+        for (code, lang) in [
+            ("ar", Lang::Ar),
+            ("zh", Lang::Zh),
+            ("en", Lang::En),
+            ("fr", Lang::Fr),
+            ("ru", Lang::Ru),
+            ("es", Lang::Es),
+            ("", Lang::En),
+            (" es ", Lang::Es),
+        ] {
+            assert_eq!(Lang::parse(Some(code)).unwrap(), lang, "{code:?}");
+        }
+        for code in ["de", "EN", "zh-CN", "arabic"] {
+            let err = Lang::parse(Some(code)).unwrap_err();
+            let res = err.into_response();
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{code}");
+        }
+        let message = format!("{:?}", Lang::parse(Some("de")).unwrap_err());
+        for code in ["ar", "zh", "en", "fr", "ru", "es"] {
+            assert!(message.contains(&format!("{code} (")), "{message}");
+        }
+    }
+
+    fn assessment_in(lang: Lang) -> Vec<Block> {
+        let (mut doc, _, _) = assessment_doc();
+        let heads = doc.get_heads();
+        blocks(
+            lang,
+            DocKind::Assessment,
+            &doc,
+            word(lang, "assessment"),
+            Version::Current,
+            &heads,
+            &Sources::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn headings_are_written_in_arabic_chinese_russian_and_spanish() {
+        for (lang, heading, note) in [
+            (
+                Lang::Ar,
+                "السياق الوطني",
+                "النسخة الحالية (لم تتم الموافقة عليها)",
+            ),
+            (Lang::Zh, "国家背景", "当前版本（未核准）"),
+            (
+                Lang::Ru,
+                "Национальный контекст",
+                "Текущая версия (не утверждена)",
+            ),
+            (
+                Lang::Es,
+                "Contexto nacional",
+                "Versión actual (no aprobada)",
+            ),
+        ] {
+            let blocks = assessment_in(lang);
+            assert!(
+                blocks.contains(&Block::Heading(heading.into())),
+                "{lang:?}: {blocks:?}"
+            );
+            assert!(
+                blocks.contains(&Block::Note(note.into())),
+                "{lang:?}: {blocks:?}"
+            );
+            assert!(
+                !text(&blocks).contains("National context"),
+                "{lang:?}: {blocks:?}"
+            );
+            let bytes = docx(lang, &blocks).unwrap();
+            assert_eq!(&bytes[..2], b"PK", "{lang:?}: a ZIP package");
+        }
+    }
+
+    #[test]
+    fn arabic_paragraphs_are_right_to_left_and_others_are_not() {
+        let xml = |lang: Lang| {
+            String::from_utf8(package(lang, &assessment_in(lang)).build().document).unwrap()
+        };
+        let arabic = xml(Lang::Ar);
+        assert!(arabic.contains("السياق الوطني"), "{arabic}");
+        let paragraphs = arabic.matches("<w:p>").count() + arabic.matches("<w:p ").count();
+        assert!(paragraphs > 5, "{arabic}");
+        assert_eq!(
+            arabic.matches("<w:bidi />").count(),
+            paragraphs,
+            "every Arabic paragraph is bidi: {arabic}"
+        );
+        for lang in [Lang::Zh, Lang::En, Lang::Fr, Lang::Ru, Lang::Es] {
+            assert!(!xml(lang).contains("w:bidi"), "{lang:?}");
+        }
     }
 }
