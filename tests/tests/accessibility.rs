@@ -515,6 +515,13 @@ async fn every_main_page_passes_axe_without_serious_violations() -> Result<()> {
         settle(&b, "a narrow page", "main h1").await?;
         println!("\n== 390 px wide {path}: {}", wider_than_window(&b).await?);
     }
+    b.client
+        .execute(
+            "document.querySelector('.totals')?.scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await?;
+    b.screenshot("a11y-totals-narrow.png").await?;
     b.client.set_window_size(1200, 900).await?;
     b.goto(&format!("{base}/doc/{programme}/print")).await?;
     audit
