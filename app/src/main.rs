@@ -31,14 +31,20 @@ mod i18n {
     pub fn fill(template: impl std::fmt::Display, values: &[(&str, String)]) -> String {
         let locale = leptos::prelude::use_context::<I18nContext<Locale>>()
             .map(|i18n| i18n.get_locale_untracked());
+        // In a right-to-left language each value is a bidi isolate (FSI…PDI),
+        // so a Latin name or a date cannot reorder the sentence around it.
+        let rtl = locale.is_some_and(|l| l.direction() == leptos_i18n::Direction::RightToLeft);
         let mut text = template.to_string();
         for (name, value) in values {
             let placeholder = format!("{{{name}}}");
-            match (locale, COUNTS.contains(name), value.parse::<i64>()) {
-                (Some(locale), true, Ok(n)) => {
-                    text = text.replace(&placeholder, &crate::format::number(n, locale.as_str()))
-                }
-                _ => text = text.replace(&placeholder, value),
+            let value = match (locale, COUNTS.contains(name), value.parse::<i64>()) {
+                (Some(locale), true, Ok(n)) => crate::format::number(n, locale.as_str()),
+                _ => value.clone(),
+            };
+            if rtl {
+                text = text.replace(&placeholder, &format!("\u{2068}{value}\u{2069}"));
+            } else {
+                text = text.replace(&placeholder, &value);
             }
         }
         text

@@ -282,14 +282,24 @@ fn StagePanel(engagement: Memo<Engagement>) -> impl IntoView {
                     {
                         let when = format_time_rfc3339(&m.at, &locale());
                         let (from, to) = (m.from, m.to);
-                        let note = m.note.clone();
+                        // The server records the engagement's creation as a
+                        // move to its first stage with the note "created".
+                        let created = from == to && m.note == "created";
+                        let note = if created { String::new() } else { m.note.clone() };
                         view! {
                             <li>
                                 <p class="history__move">
-                                    {move || from.label(i18n)}
-                                    <span aria-hidden="true">" → "</span>
-                                    <span class="visually-hidden">" "{t!(i18n, history_to)}" "</span>
-                                    <strong>{move || to.label(i18n)}</strong>
+                                    {if created {
+                                        view! { <strong>{t!(i18n, stage_created)}</strong> }.into_any()
+                                    } else {
+                                        view! {
+                                            {move || from.label(i18n)}
+                                            <span class="history__arrow" aria-hidden="true">" → "</span>
+                                            <span class="visually-hidden">" "{t!(i18n, history_to)}" "</span>
+                                            <strong>{move || to.label(i18n)}</strong>
+                                        }
+                                        .into_any()
+                                    }}
                                 </p>
                                 <p class="history__who muted">{fill(t_string!(i18n, history_by), &[("name", m.by.clone()), ("when", when)])}</p>
                                 {(!note.is_empty()).then(|| view! { <p class="history__note">{note}</p> })}
