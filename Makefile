@@ -71,7 +71,7 @@ test-tools: tests/node/node_modules/.package-lock.json
 	fi
 
 tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json
-	@echo "==> Installing the automerge-repo npm packages for the interop test"
+	@echo "==> Installing the npm packages for the interop test (automerge-repo) and the accessibility check (axe-core)"
 	npm install --prefix tests/node --no-audit --no-fund
 
 ## app: the browser app, built in release mode into dist/ (skipped when nothing changed)
