@@ -11,6 +11,10 @@
 //! 63,454 bytes (1,061,094 → 1,124,548), because leptos_i18n bakes every
 //! language into the wasm. Its `dynamic_load` would fetch only the reader's
 //! language, but turns each of the app's ~700 `t_string!` calls async.
+//! Then lowered: wasm-opt -O2 with functions reordered by name compresses
+//! better than -Oz (-20.7 KB), and the language choice kept in localStorage
+//! instead of leptos_i18n's cookie drops leptos-use's cookie code and the
+//! `time` crate (-22.8 KB): 1,082,445 bytes.
 //!
 //! Two figures per file: brotli at quality 11 (what a precompressing build
 //! step would ship; the budget) and at quality 4 (close to what the server's
@@ -22,7 +26,7 @@ use std::path::PathBuf;
 /// Issue 7's target.
 const TARGET: u64 = 1024 * 1024;
 /// What the test enforces today (see above).
-const LIMIT: u64 = 1_136_000;
+const LIMIT: u64 = 1_090_000;
 
 fn brotli_len(bytes: &[u8], quality: u32) -> u64 {
     let mut out = Vec::new();

@@ -169,6 +169,7 @@ fn LanguagePicker() -> impl IntoView {
         let chosen = event_target_value(&ev);
         if let Some(locale) = Locale::get_all().iter().find(|l| l.as_str() == chosen) {
             i18n.set_locale(*locale);
+            super::remember_language(*locale);
         }
     };
     // Each language by its own name, in its own script and direction.

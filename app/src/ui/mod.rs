@@ -74,9 +74,37 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// localStorage key of the interface language the person chose.
+const LANGUAGE_KEY: &str = "accord.language";
+
+/// Keeps the person's choice of language on this device.
+pub fn remember_language(locale: Locale) {
+    if let Some(storage) = auth::storage() {
+        let _ = storage.set_item(LANGUAGE_KEY, locale.as_str());
+    }
+}
+
+/// The language chosen earlier on this device, if any; without one the
+/// browser's languages decide.
+fn remembered_language() -> Option<Locale> {
+    let saved = auth::storage()?.get_item(LANGUAGE_KEY).ok()??;
+    Locale::get_all()
+        .iter()
+        .copied()
+        .find(|l| l.as_str() == saved)
+}
+
 #[component]
 fn Shell() -> impl IntoView {
     let i18n = use_i18n();
+    // The provider sets its first language (the browser's) in an effect, so
+    // the person's own choice goes in an effect made after it, which runs
+    // after it, before the first paint. (localStorage rather than
+    // leptos_i18n's cookie: the cookie code and the `time` crate it pulls in
+    // cost ~16 KB of wasm, and no server reads it.)
+    if let Some(locale) = remembered_language() {
+        Effect::new(move |_| i18n.set_locale(locale));
+    }
     let auth = RwSignal::new(Auth::Checking);
     // The account name, which presence shows to others.
     let name = RwSignal::new(String::new());
