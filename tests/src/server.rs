@@ -37,6 +37,8 @@ pub struct TestServer {
     /// API token of the field officer the server starts with.
     pub token: String,
     args: Vec<String>,
+    /// The app it serves (`--dist`); [`dist_dir`] unless changed.
+    dist: PathBuf,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -51,6 +53,7 @@ impl TestServer {
             data,
             token: String::new(),
             args: extra_args.iter().map(|s| s.to_string()).collect(),
+            dist: dist_dir(),
             _tmp: Some(tmp),
         };
         server.spawn();
@@ -73,6 +76,7 @@ impl TestServer {
             data,
             token: token.to_owned(),
             args: extra_args.iter().map(|s| s.to_string()).collect(),
+            dist: dist_dir(),
             _tmp: None,
         };
         server.spawn();
@@ -163,7 +167,7 @@ impl TestServer {
             .arg("--data")
             .arg(&self.data)
             .arg("--dist")
-            .arg(dist_dir())
+            .arg(&self.dist)
             .arg("--no-seed")
             .args(&self.args)
             .env("RUST_LOG", "accord_server=debug")
@@ -296,6 +300,11 @@ impl TestServer {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Serves another build of the app from the next (re)start on.
+    pub fn set_dist(&mut self, dist: PathBuf) {
+        self.dist = dist;
     }
 
     /// Starts again on the same port and data directory.

@@ -147,3 +147,73 @@ async fn offline_edits_survive_reload_and_sync_on_reconnect() -> Result<()> {
     b.close().await?;
     Ok(())
 }
+
+/// The `accord-build` marker of the page the browser shows, if any.
+async fn build_marker(a: &Browser) -> Result<Option<String>> {
+    let v = a
+        .client
+        .execute(
+            "const m = document.querySelector('meta[name=\"accord-build\"]');\
+             return m ? m.content : null;",
+            vec![],
+        )
+        .await?;
+    Ok(v.as_str().map(str::to_string))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_build_is_picked_up_on_the_next_online_load_and_then_opens_offline() -> Result<()> {
+    let mut server = TestServer::start(&[]);
+    let driver = Driver::start()?;
+    let a = driver.session().await?;
+    a.sign_in(&server).await?;
+    // The service worker controls the page once it has installed.
+    let deadline = std::time::Instant::now() + accord_tests::PATIENCE;
+    while a
+        .client
+        .execute("return !!navigator.serviceWorker.controller;", vec![])
+        .await?
+        != serde_json::json!(true)
+    {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the service worker never took control"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(build_marker(&a).await?, None);
+
+    // A new build of the app: the same files, its index marked.
+    let next = tempfile::tempdir()?;
+    for entry in std::fs::read_dir(accord_tests::server::dist_dir())? {
+        let path = entry?.path();
+        if path.is_file() {
+            std::fs::copy(&path, next.path().join(path.file_name().unwrap()))?;
+        }
+    }
+    let index = next.path().join("index.html");
+    let html = std::fs::read_to_string(&index)?.replacen(
+        "<meta charset=\"utf-8\" />",
+        "<meta charset=\"utf-8\" /><meta name=\"accord-build\" content=\"next\" />",
+        1,
+    );
+    anyhow::ensure!(
+        html.contains("accord-build"),
+        "dist/index.html changed shape"
+    );
+    std::fs::write(&index, html)?;
+    server.set_dist(next.path().to_owned());
+    server.restart();
+
+    // The next online load shows the new build, not the cached one…
+    a.goto(&server.http_url()).await?;
+    a.by_role("button", "New document").await?;
+    assert_eq!(build_marker(&a).await?.as_deref(), Some("next"));
+    // …and it is the one the device keeps for opening offline.
+    server.kill();
+    a.goto(&server.http_url()).await?;
+    a.by_role("button", "New document").await?;
+    assert_eq!(build_marker(&a).await?.as_deref(), Some("next"));
+    a.close().await?;
+    Ok(())
+}
