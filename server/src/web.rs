@@ -184,13 +184,16 @@ async fn cache_headers(req: Request, next: Next) -> Response {
     res
 }
 
-/// Trunk names built files `name-<16 hex>.ext` (and `name-<hash>_bg.wasm`).
+/// Trunk names built files `name-<hash>.ext` (and `name-<hash>_bg.wasm`),
+/// the hash a 64-bit number in hex without leading zeros: 16 digits, but
+/// fewer one build in sixteen (`app-6bc5e68fe35a588_bg.wasm`).
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (8..=16).contains(&hash.len()) && hash.chars().all(|c| c.is_ascii_hexdigit())
+    })
 }
 
 async fn app_not_built() -> impl IntoResponse {
@@ -220,6 +223,10 @@ mod tests {
     fn recognises_trunk_hashed_file_names() {
         assert!(is_hashed_asset("/app-1a2b3c4d5e6f7a8b_bg.wasm"));
         assert!(is_hashed_asset("/main-0123456789abcdef.css"));
+        // A hash whose first hex digit was 0 (found failing on CI).
+        assert!(is_hashed_asset("/app-6bc5e68fe35a588_bg.wasm"));
+        assert!(!is_hashed_asset("/sw.js"));
+        assert!(!is_hashed_asset("/site-header.css"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/doc/4NMNnkMhL8jXrdJ9jamS58PAVdXu"));
     }
