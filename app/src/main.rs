@@ -41,11 +41,12 @@ mod i18n {
                 (Some(locale), true, Ok(n)) => crate::format::number(n, locale.as_str()),
                 _ => value.clone(),
             };
-            if rtl {
-                text = text.replace(&placeholder, &format!("\u{2068}{value}\u{2069}"));
+            let value = if rtl {
+                format!("\u{2068}{value}\u{2069}")
             } else {
-                text = text.replace(&placeholder, &value);
-            }
+                value
+            };
+            text = text.replace(&placeholder, &value);
         }
         text
     }

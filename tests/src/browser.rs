@@ -84,11 +84,12 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
-/// Finds elements by ARIA role and accessible name the way assistive technology would:
-/// explicit `role`, or the implicit role of the element, and the name from
-/// `aria-label`, `aria-labelledby`, a `<label>`, or the text content.
-const FIND_BY_ROLE: &str = r#"
-const [role, name] = arguments;
+/// The role and accessible name of an element the way assistive technology
+/// would find them, as two JavaScript functions: `implicit(el)` (explicit
+/// `role`, or the element's implicit role; `null` if none of those used
+/// here) and `accName(el)` (`aria-label`, `aria-labelledby`, a `<label>`,
+/// or the text content). Prefix a script with it to use them.
+pub const ACCESSIBLE_NAMES: &str = r#"
 const implicit = (el) => {
   const t = el.tagName.toLowerCase();
   if (el.getAttribute('role')) return el.getAttribute('role');
@@ -118,6 +119,11 @@ const accName = (el) => {
   if (el.labels && el.labels.length) return Array.from(el.labels).map(l => l.textContent.trim()).join(' ');
   return (el.textContent || el.value || '').trim();
 };
+"#;
+
+/// Finds elements by ARIA role and accessible name (after [`ACCESSIBLE_NAMES`]).
+const FIND_BY_ROLE: &str = r#"
+const [role, name] = arguments;
 const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
 return Array.from(document.querySelectorAll('*'))
   .filter(el => implicit(el) === role && visible(el) && (name === null || accName(el) === name));
@@ -135,7 +141,10 @@ impl Browser {
         loop {
             let found = self
                 .client
-                .execute(FIND_BY_ROLE, vec![json!(role), json!(name)])
+                .execute(
+                    &format!("{ACCESSIBLE_NAMES}{FIND_BY_ROLE}"),
+                    vec![json!(role), json!(name)],
+                )
                 .await?;
             if let Some(first) = found.as_array().and_then(|a| a.first()) {
                 return Ok(Element::from_element_id(

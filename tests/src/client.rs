@@ -204,6 +204,16 @@ impl Peer {
         Ok(true)
     }
 
+    /// Follows a document the server has and waits until it has arrived.
+    pub async fn fetch(&mut self, id: DocumentId) -> Result<()> {
+        self.follow(id);
+        self.push(id).await?;
+        self.until("the document arrives", |p| {
+            !p.doc(id).get_heads().is_empty()
+        })
+        .await
+    }
+
     /// Pumps messages until `done` holds; fails after `PATIENCE`.
     pub async fn until(
         &mut self,

@@ -83,6 +83,12 @@ impl Audit {
         })
     }
 
+    /// Opens `url` and checks the page, as [`Audit::check`].
+    async fn visit(&mut self, b: &Browser, url: &str, page: &str, ready: &str) -> Result<()> {
+        b.goto(url).await?;
+        self.check(b, page, ready).await
+    }
+
     /// Waits for `ready` (a CSS selector) and for the page to settle, then runs axe.
     async fn check(&mut self, b: &Browser, page: &str, ready: &str) -> Result<()> {
         settle(b, page, ready).await?;
@@ -385,12 +391,22 @@ async fn every_main_page_passes_axe_without_serious_violations() -> Result<()> {
 
     // Signed out: the sign-in page, and the consent page of a submission link.
     let b = driver.session().await?;
-    b.goto(&format!("{base}/login")).await?;
-    audit.check(&b, "sign-in page (/login)", "form").await?;
-    audit.canary(&b).await?;
-    b.goto(&format!("{base}{link_path}")).await?;
     audit
-        .check(&b, "consent page (/submit/:token)", "form.consent-form")
+        .visit(
+            &b,
+            &format!("{base}/login"),
+            "sign-in page (/login)",
+            "form",
+        )
+        .await?;
+    audit.canary(&b).await?;
+    audit
+        .visit(
+            &b,
+            &format!("{base}{link_path}"),
+            "consent page (/submit/:token)",
+            "form.consent-form",
+        )
         .await?;
     b.screenshot("a11y-consent.png").await?;
     // Consent given: the person's own submission.
@@ -411,10 +427,10 @@ async fn every_main_page_passes_axe_without_serious_violations() -> Result<()> {
     // The field officer: the dashboard, the engagement and each of its documents.
     let b = driver.session().await?;
     sign_in(&b, &base, OFFICER, DEMO_PASSWORD).await?;
-    b.goto(&format!("{base}/")).await?;
     audit
-        .check(
+        .visit(
             &b,
+            &format!("{base}/"),
             "dashboard (/, field officer)",
             "a[href^='/engagement/']",
         )
@@ -433,19 +449,26 @@ async fn every_main_page_passes_axe_without_serious_violations() -> Result<()> {
             "#new-engagement [role=alert], #new-engagement [aria-invalid=true]",
         )
         .await?;
-    b.goto(&format!("{base}/engagement/{id}")).await?;
     audit
-        .check(&b, "engagement page (/engagement/:id)", ".doc-links a")
-        .await?;
-    b.goto(&format!("{base}/engagement/{id}/trace")).await?;
-    audit
-        .check(&b, "traceability (/engagement/:id/trace)", ".trace-need")
-        .await?;
-    b.goto(&format!("{base}/engagement/{id}/submissions"))
-        .await?;
-    audit
-        .check(
+        .visit(
             &b,
+            &format!("{base}/engagement/{id}"),
+            "engagement page (/engagement/:id)",
+            ".doc-links a",
+        )
+        .await?;
+    audit
+        .visit(
+            &b,
+            &format!("{base}/engagement/{id}/trace"),
+            "traceability (/engagement/:id/trace)",
+            ".trace-need",
+        )
+        .await?;
+    audit
+        .visit(
+            &b,
+            &format!("{base}/engagement/{id}/submissions"),
             "submissions inbox (/engagement/:id/submissions)",
             ".inbox__list",
         )
@@ -468,10 +491,10 @@ async fn every_main_page_passes_axe_without_serious_violations() -> Result<()> {
         ("programme editor", &programme),
         ("evaluation editor", &evaluation),
     ] {
-        b.goto(&format!("{base}/doc/{doc}?engagement={id}")).await?;
         audit
-            .check(
+            .visit(
                 &b,
+                &format!("{base}/doc/{doc}?engagement={id}"),
                 &format!("{name} (/doc/:id, field officer)"),
                 ".doc-columns",
             )
@@ -500,14 +523,21 @@ async fn every_main_page_passes_axe_without_serious_violations() -> Result<()> {
         .await?;
     // A phone-sized window.
     b.client.set_window_size(390, 844).await?;
-    b.goto(&format!("{base}/")).await?;
     audit
-        .check(&b, "dashboard, 390 px wide (/)", "a[href^='/engagement/']")
-        .await?;
-    b.goto(&format!("{base}/doc/{programme}?engagement={id}"))
+        .visit(
+            &b,
+            &format!("{base}/"),
+            "dashboard, 390 px wide (/)",
+            "a[href^='/engagement/']",
+        )
         .await?;
     audit
-        .check(&b, "programme editor, 390 px wide", ".doc-columns")
+        .visit(
+            &b,
+            &format!("{base}/doc/{programme}?engagement={id}"),
+            "programme editor, 390 px wide",
+            ".doc-columns",
+        )
         .await?;
     b.screenshot("a11y-programme-narrow.png").await?;
     for path in ["/".to_owned(), format!("/doc/{programme}?engagement={id}")] {
@@ -523,13 +553,21 @@ async fn every_main_page_passes_axe_without_serious_violations() -> Result<()> {
         .await?;
     b.screenshot("a11y-totals-narrow.png").await?;
     b.client.set_window_size(1200, 900).await?;
-    b.goto(&format!("{base}/doc/{programme}/print")).await?;
     audit
-        .check(&b, "print page (/doc/:id/print)", ".print-doc")
+        .visit(
+            &b,
+            &format!("{base}/doc/{programme}/print"),
+            "print page (/doc/:id/print)",
+            ".print-doc",
+        )
         .await?;
-    b.goto(&format!("{base}/doc/{assessment}/history")).await?;
     audit
-        .check(&b, "history page (/doc/:id/history)", "#who-heading")
+        .visit(
+            &b,
+            &format!("{base}/doc/{assessment}/history"),
+            "history page (/doc/:id/history)",
+            "#who-heading",
+        )
         .await?;
     // Right to left: the same person in Arabic (the language is remembered).
     b.goto(&format!("{base}/")).await?;
@@ -551,8 +589,9 @@ async fn every_main_page_passes_axe_without_serious_violations() -> Result<()> {
             "html[dir=rtl] .doc-columns",
         ),
     ] {
-        b.goto(&format!("{base}{path}")).await?;
-        audit.check(&b, name, ready).await?;
+        audit
+            .visit(&b, &format!("{base}{path}"), name, ready)
+            .await?;
     }
     b.screenshot("a11y-assessment-ar.png").await?;
     b.close().await?;
@@ -560,11 +599,10 @@ async fn every_main_page_passes_axe_without_serious_violations() -> Result<()> {
     // The HQ reviewer: the assessment with its approval bar.
     let b = driver.session().await?;
     sign_in(&b, &base, HQ, DEMO_PASSWORD).await?;
-    b.goto(&format!("{base}/doc/{assessment}?engagement={id}"))
-        .await?;
     audit
-        .check(
+        .visit(
             &b,
+            &format!("{base}/doc/{assessment}?engagement={id}"),
             "assessment with the approval bar (/doc/:id, HQ reviewer)",
             ".doc-columns .approval-bar",
         )
@@ -585,22 +623,34 @@ async fn every_main_page_passes_axe_without_serious_violations() -> Result<()> {
     // An NGO: its contributions.
     let b = driver.session().await?;
     sign_in(&b, &base, NGO, DEMO_PASSWORD).await?;
-    b.goto(&format!("{base}/")).await?;
     audit
-        .check(&b, "contributions (/, NGO)", ".contribution")
+        .visit(
+            &b,
+            &format!("{base}/"),
+            "contributions (/, NGO)",
+            ".contribution",
+        )
         .await?;
     b.close().await?;
 
     // The administrator: accounts and members, and the taxonomy.
     let b = driver.session().await?;
     sign_in(&b, &base, ADMIN, ADMIN_PASSWORD).await?;
-    b.goto(&format!("{base}/admin")).await?;
     audit
-        .check(&b, "admin page (/admin)", "table.table")
+        .visit(
+            &b,
+            &format!("{base}/admin"),
+            "admin page (/admin)",
+            "table.table",
+        )
         .await?;
-    b.goto(&format!("{base}/taxonomy")).await?;
     audit
-        .check(&b, "taxonomy page (/taxonomy)", ".records__list")
+        .visit(
+            &b,
+            &format!("{base}/taxonomy"),
+            "taxonomy page (/taxonomy)",
+            ".records__list",
+        )
         .await?;
     b.close().await?;
 

@@ -37,13 +37,7 @@ async fn markup_and_control_characters_are_shown_as_text_and_never_run() -> Resu
     let engagement = server.start_engagement("Hostile text");
     let assessment = engagement.doc("assessment");
     let mut officer = Peer::connect(&server.ws_url(), &server.token).await?;
-    officer.follow(assessment);
-    officer.push(assessment).await?;
-    officer
-        .until("the assessment arrives", |p| {
-            !p.doc(assessment).get_heads().is_empty()
-        })
-        .await?;
+    officer.fetch(assessment).await?;
     docs::update::<Assessment>(officer.doc(assessment), |a| {
         a.national_context = HOSTILE.into();
     })?;
@@ -59,18 +53,7 @@ async fn markup_and_control_characters_are_shown_as_text_and_never_run() -> Resu
     ))
     .await?;
     // The editor holds exactly the characters written, as a field's value.
-    let field = page.by_role("textbox", "National context").await?;
-    let deadline = Instant::now() + accord_tests::PATIENCE;
-    loop {
-        let value = page.value(&field).await?;
-        if value == HOSTILE {
-            break;
-        }
-        if Instant::now() > deadline {
-            bail!("the field shows {value:?}, not {HOSTILE:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    page.until_value("National context", HOSTILE).await?;
     assert_eq!(
         nothing_ran(&page).await?,
         json!({ "pwned": null, "images": 0, "scripts": 0 })

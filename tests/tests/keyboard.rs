@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use accord_shared::docs::{self, Assessment, Programme};
-use accord_tests::browser::{Browser, Driver};
+use accord_tests::browser::{Browser, Driver, ACCESSIBLE_NAMES};
 use accord_tests::{Peer, TestServer};
 use anyhow::{bail, Context, Result};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -23,36 +23,11 @@ const OUTPUT: &str = "Paralegals trained in three districts";
 /// Tab presses before a search gives up even if no cycle was seen.
 const MAX_TABS: usize = 400;
 
-/// What has the focus, as assistive technology would name it, and whether
-/// the page shows where it is.
+/// What has the focus, as assistive technology would name it
+/// (after [`ACCESSIBLE_NAMES`]), and whether the page shows where it is.
 const FOCUSED: &str = r#"
 const el = document.activeElement;
 if (!el || el === document.body || el === document.documentElement) return null;
-const implicit = (el) => {
-  const t = el.tagName.toLowerCase();
-  if (el.getAttribute('role')) return el.getAttribute('role');
-  if (t === 'button') return 'button';
-  if (t === 'a' && el.hasAttribute('href')) return 'link';
-  if (t === 'textarea') return 'textbox';
-  if (t === 'input') {
-    const ty = (el.getAttribute('type') || 'text').toLowerCase();
-    if (['text','search','email','url','tel',''].includes(ty)) return 'textbox';
-    if (ty === 'button' || ty === 'submit') return 'button';
-    return ty;
-  }
-  if (t === 'select') return 'combobox';
-  return t;
-};
-const accName = (el) => {
-  if (el.getAttribute('aria-label')) return el.getAttribute('aria-label').trim();
-  if (el.getAttribute('aria-labelledby')) {
-    return el.getAttribute('aria-labelledby').split(/\s+/)
-      .map(id => document.getElementById(id)).filter(Boolean)
-      .map(e => e.textContent.trim()).join(' ');
-  }
-  if (el.labels && el.labels.length) return Array.from(el.labels).map(l => l.textContent.trim()).join(' ');
-  return (el.textContent || el.value || '').trim();
-};
 // Where it is in the page, to notice when Tab has gone all the way round.
 const where = [];
 for (let e = el; e && e.parentElement; e = e.parentElement) {
@@ -65,7 +40,9 @@ const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) 
 const shadow = style.boxShadow && style.boxShadow !== 'none';
 const r = el.getBoundingClientRect();
 return {
-  role: implicit(el),
+  // The role, else what kind of input or element it is ("date").
+  role: implicit(el) || (el.tagName === 'INPUT' ? (el.getAttribute('type') || 'text').toLowerCase()
+                                                : el.tagName.toLowerCase()),
   name: accName(el),
   group: legend ? legend.textContent.trim() : '',
   value: el.value === undefined ? null : String(el.value),
@@ -114,7 +91,10 @@ impl Focus {
 
 /// The element that has the focus now (`None`: the page itself).
 async fn focused(b: &Browser) -> Result<Option<Focus>> {
-    let v = b.client.execute(FOCUSED, vec![]).await?;
+    let v = b
+        .client
+        .execute(&format!("{ACCESSIBLE_NAMES}{FOCUSED}"), vec![])
+        .await?;
     Ok(Focus::from_json(&v))
 }
 

@@ -47,13 +47,7 @@ async fn arabic_is_laid_out_right_to_left_and_the_chosen_language_is_remembered(
     // The needs assessment is written in English.
     let assessment = engagement.doc("assessment");
     let mut officer = Peer::connect(&server.ws_url(), &server.token).await?;
-    officer.follow(assessment);
-    officer.push(assessment).await?;
-    officer
-        .until("the assessment arrives", |p| {
-            !p.doc(assessment).get_heads().is_empty()
-        })
-        .await?;
+    officer.fetch(assessment).await?;
     docs::update::<Assessment>(officer.doc(assessment), |a| {
         a.languages.insert("en".into(), true);
     })?;

@@ -55,8 +55,6 @@ fn version_of(draft: &mut Draft) -> Version {
     Version::Held(server)
 }
 
-pub(crate) use crate::format::long_date_rfc3339 as date_of;
-
 /// "Approved by Sofia Lindqvist on 3 May 2026; 2 changes since", or "Not approved yet".
 fn summary(i18n: I18nContext<Locale>, listing: &Listing) -> String {
     let Some(latest) = &listing.latest else {
@@ -72,7 +70,10 @@ fn summary(i18n: I18nContext<Locale>, listing: &Listing) -> String {
         template,
         &[
             ("name", latest.approval.by.clone()),
-            ("date", date_of(&latest.approval.at, &locale)),
+            (
+                "date",
+                crate::format::long_date_rfc3339(&latest.approval.at, &locale),
+            ),
             ("count", latest.changes_since.to_string()),
         ],
     )

@@ -18,11 +18,11 @@ use automerge::AutoCommit;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::dashboard::format_time_rfc3339;
 use super::doc::{use_doc, DocContext};
 use super::fields::dom_id_for;
 use super::{use_session, Auth};
 use crate::draft::{commit_now, text_object, EditError, FieldPath};
+use crate::format::date_time_rfc3339;
 use crate::i18n::*;
 
 /// Words selected in a text field, anchored when they were selected.
@@ -611,7 +611,7 @@ fn ThreadItem(id: String, threads: Memo<Vec<ThreadView>>, may: Memo<bool>) -> im
 /// Who wrote a comment, when, and what.
 #[component]
 fn CommentText(comment: Comment, locale: String) -> impl IntoView {
-    let when = format_time_rfc3339(&comment.at, &locale);
+    let when = date_time_rfc3339(&comment.at, &locale);
     view! {
         <p class="comment__meta">
             <span class="comment__by">{comment.by}</span>

@@ -9,12 +9,13 @@ use accord_shared::docs::vocab::Confidentiality;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use super::dashboard::{describe_error, format_time_rfc3339};
+use super::dashboard::describe_error;
 use super::vocab::Vocabulary;
 use super::{use_session, Auth};
 use crate::auth::{self, ApiError};
 use crate::countries;
 use crate::engagements;
+use crate::format::date_time_rfc3339;
 use crate::i18n::*;
 use crate::submissions::{self, Consent, LinkInfo};
 
@@ -342,7 +343,7 @@ fn LinkConsent(token: String, info: LinkInfo) -> impl IntoView {
             <p>{t!(i18n, link_never_government)}</p>
             <h2>{t!(i18n, link_rights_heading)}</h2>
             <p>{t!(i18n, link_rights)}</p>
-            <p class="muted">{move || fill(t_string!(i18n, link_expires), &[("when", format_time_rfc3339(&expires, &locale()))])}</p>
+            <p class="muted">{move || fill(t_string!(i18n, link_expires), &[("when", date_time_rfc3339(&expires, &locale()))])}</p>
         </section>
         <section class="card" aria-labelledby="consent-form-heading">
             <h2 id="consent-form-heading">{t!(i18n, consent_heading)}</h2>

@@ -8,8 +8,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::consent::ConsentForm;
-use super::dashboard::{describe_error, format_time_rfc3339};
+use super::dashboard::describe_error;
 use crate::countries;
+use crate::format::date_time_rfc3339;
 use crate::i18n::*;
 use crate::submissions::{self, Consent, Contribution, Entry};
 
@@ -167,7 +168,7 @@ fn ContributionRow(entry: Entry) -> impl IntoView {
         <li>
             {name}
             <span class="tag submission-status" data-status=status_id>{move || status_label(i18n, &status)}</span>
-            <span class="muted doc-list__when">{move || format_time_rfc3339(&when, &locale())}</span>
+            <span class="muted doc-list__when">{move || date_time_rfc3339(&when, &locale())}</span>
         </li>
     }
 }

@@ -171,7 +171,7 @@ fn Engagements() -> impl IntoView {
             {move || listing.with(|l| match l {
                 Listing::Remembered(_, fetched, reason) => Some(view! {
                     <p class="note" role="status">
-                        {fill(t_string!(i18n, dashboard_remembered), &[("when", format_time(*fetched, &locale()))])}
+                        {fill(t_string!(i18n, dashboard_remembered), &[("when", crate::format::date_time(*fetched, &locale()))])}
                         {reason.clone().map(|r| view! { " " <span class="muted">{r}</span> })}
                     </p>
                 }.into_any()),
@@ -354,7 +354,7 @@ fn EngagementRow(e: EngagementSummary) -> impl IntoView {
                         let to = m.to.clone();
                         view! {
                             <span>{move || label_of::<Stage>(i18n, &to)}</span>
-                            <span class="muted">{move || fill(t_string!(i18n, last_move_by), &[("name", m.by.clone()), ("when", format_time_rfc3339(&m.at, &locale()))])}</span>
+                            <span class="muted">{move || fill(t_string!(i18n, last_move_by), &[("name", m.by.clone()), ("when", crate::format::date_time_rfc3339(&m.at, &locale()))])}</span>
                         }.into_any()
                     }
                     None => view! {
@@ -366,8 +366,6 @@ fn EngagementRow(e: EngagementSummary) -> impl IntoView {
         </tr>
     }
 }
-
-pub use crate::format::{date_time as format_time, date_time_rfc3339 as format_time_rfc3339};
 
 /// A country code as typed: upper case, letters only, at most three.
 pub fn clean_country(input: &str) -> String {

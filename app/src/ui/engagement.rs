@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::approval::ApprovalNote;
-use super::dashboard::{clean_country, format_time_rfc3339};
+use super::dashboard::clean_country;
 use super::doc::{by_route_id, use_doc, DocAccessLine, DocContext, DocumentGate, People};
 use super::fields::{Checklist, Frame, Select, StringField};
 use super::record_list::{record_name, RecordList};
@@ -21,6 +21,7 @@ use super::{use_session, Auth};
 use crate::countries;
 use crate::draft::FieldPath;
 use crate::engagements;
+use crate::format::date_time_rfc3339;
 use crate::i18n::*;
 
 #[component]
@@ -280,7 +281,7 @@ fn StagePanel(engagement: Memo<Engagement>) -> impl IntoView {
             <ul class="history">
                 <For each=move || history.get() key=|m| (m.at.clone(), m.by.clone(), m.to) let:m>
                     {
-                        let when = format_time_rfc3339(&m.at, &locale());
+                        let when = date_time_rfc3339(&m.at, &locale());
                         let (from, to) = (m.from, m.to);
                         // The server records the engagement's creation as a
                         // move to its first stage with the note "created".

@@ -22,12 +22,12 @@ use automerge::{AutoCommit, ChangeHash, ObjType, ReadDoc, Value, ROOT};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::approval::date_of;
 use super::comments::{may_comment, my_name, now_rfc3339, write};
 use super::doc::{by_route_id, DocContext, DocumentGate};
 use super::use_session;
 use crate::approvals;
 use crate::auth::{self, ApiError};
+use crate::format::long_date_rfc3339;
 use crate::i18n::*;
 
 /// `/doc/:id/history`.
@@ -313,7 +313,10 @@ fn HistoryBody(
                     list.push(Version {
                         label: fill(
                             t_string!(i18n, history_version_approved),
-                            &[("name", a.by.clone()), ("date", date_of(&a.at, &locale))],
+                            &[
+                                ("name", a.by.clone()),
+                                ("date", long_date_rfc3339(&a.at, &locale)),
+                            ],
                         ),
                         heads,
                     });
@@ -625,7 +628,7 @@ fn MergedEdits(flags: Memo<Vec<ConcurrentEdit>>, people: Memo<Vec<String>>) -> i
                 let status = match confirmed {
                     Some(c) => view! {
                         <p class="confirmed" role="status">
-                            {fill(t_string!(i18n, history_merged_confirmed), &[("name", c.by.clone()), ("date", date_of(&c.at, &locale))])}
+                            {fill(t_string!(i18n, history_merged_confirmed), &[("name", c.by.clone()), ("date", long_date_rfc3339(&c.at, &locale))])}
                         </p>
                     }
                     .into_any(),

@@ -21,7 +21,7 @@ use autosurgeon::Text;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::dashboard::{describe_error, format_time_rfc3339};
+use super::dashboard::describe_error;
 use super::doc::by_route_id;
 use super::linked::{LinkState, Linked, OpenLinked};
 use super::siblings::engagement_of;
@@ -29,6 +29,7 @@ use super::submission::source_text;
 use super::vocab::label_of;
 use crate::countries;
 use crate::draft::{map_keys, FieldPath};
+use crate::format::date_time_rfc3339;
 use crate::i18n::*;
 use crate::store;
 use crate::submissions::{self, Entry, LinkRow, Listing, NewLink};
@@ -248,7 +249,7 @@ fn InboxItem(id: String) -> impl IntoView {
             if let Some(at) = &e.submitted_at {
                 parts.push(fill(
                     t_string!(i18n, inbox_submitted_on),
-                    &[("when", format_time_rfc3339(at, &locale()))],
+                    &[("when", date_time_rfc3339(at, &locale()))],
                 ));
             }
             parts.push(source_text(i18n, &e.source));
@@ -268,7 +269,7 @@ fn InboxItem(id: String) -> impl IntoView {
                     t_string!(i18n, inbox_reviewed_by),
                     &[
                         ("by", e.reviewed_by.clone().unwrap_or_default()),
-                        ("when", format_time_rfc3339(at, &locale())),
+                        ("when", date_time_rfc3339(at, &locale())),
                     ],
                 )
             })
@@ -283,7 +284,7 @@ fn InboxItem(id: String) -> impl IntoView {
                         "when",
                         e.withdrawn_at
                             .as_deref()
-                            .map(|at| format_time_rfc3339(at, &locale()))
+                            .map(|at| date_time_rfc3339(at, &locale()))
                             .unwrap_or_default(),
                     ),
                     ("by", e.withdrawn_by.clone().unwrap_or_default()),
@@ -808,7 +809,7 @@ fn RegisterLeftover(id: String, entry: Memo<Entry>) -> impl IntoView {
         entry.with(|e| {
             e.withdrawn_at
                 .as_deref()
-                .map(|at| format_time_rfc3339(at, &locale()))
+                .map(|at| date_time_rfc3339(at, &locale()))
                 .unwrap_or_default()
         })
     };
@@ -1122,8 +1123,8 @@ fn LinkTable(
                 </thead>
                 <tbody>
                     {list.into_iter().map(|link| {
-                        let created = format_time_rfc3339(&link.created_at, &locale());
-                        let expires = format_time_rfc3339(&link.expires_at, &locale());
+                        let created = date_time_rfc3339(&link.created_at, &locale());
+                        let expires = date_time_rfc3339(&link.expires_at, &locale());
                         view! {
                             <tr>
                                 <th scope="row">{link.label.clone()}</th>

@@ -17,10 +17,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::dashboard::format_time_rfc3339;
 use super::doc::{by_route_id, DocContext, DocumentGate};
 use super::vocab::Vocabulary;
 use crate::approvals;
+use crate::format::date_time_rfc3339;
 use crate::i18n::*;
 
 /// `/doc/:id/print`.
@@ -149,7 +149,7 @@ fn PrintDocument(id: DocumentId) -> impl IntoView {
         match target.get() {
             Target::Approved { by, at, .. } => fill(
                 t_string!(i18n, print_version_approved),
-                &[("name", by), ("date", format_time_rfc3339(&at, &locale))],
+                &[("name", by), ("date", date_time_rfc3339(&at, &locale))],
             ),
             Target::Named(_) => {
                 if version.with(|v| matches!(v, Ok((_, _, true)))) {

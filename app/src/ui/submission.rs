@@ -13,7 +13,7 @@ use accord_shared::policy::{DocFacts, DocKind, Role};
 use leptos::prelude::*;
 
 use super::assessment::{TaxonomyNote, TermChecklist};
-use super::dashboard::{describe_error, format_time_rfc3339};
+use super::dashboard::describe_error;
 use super::doc::{use_doc, DocAccessLine, DocContext};
 use super::fields::StringField;
 use super::linked::{Linked, OpenTaxonomy, Terms};
@@ -24,6 +24,7 @@ use super::{use_session, Auth};
 use crate::access::DocAccess;
 use crate::auth::ApiError;
 use crate::draft::FieldPath;
+use crate::format::date_time_rfc3339;
 use crate::i18n::*;
 use crate::store;
 use crate::submissions::{self, Entry, Source};
@@ -171,7 +172,7 @@ pub fn SubmissionEditor() -> impl IntoView {
         })}
         {move || (submitted.get() && !withdrawn.get()).then(|| view! {
             <div id=NOTE_ID class="banner submission-state submission-state--submitted" role="status">
-                {fill(t_string!(i18n, submission_submitted_notice), &[("when", format_time_rfc3339(&submitted_at.get(), &locale()))])}
+                {fill(t_string!(i18n, submission_submitted_notice), &[("when", date_time_rfc3339(&submitted_at.get(), &locale()))])}
             </div>
         })}
         {move || meta.get().filter(|m| !m.withdrawn()).map(|m| view! { <SubmissionMeta entry=m /> })}
@@ -246,7 +247,7 @@ fn withdrawn_text(i18n: I18nContext<Locale>, entry: &Entry, locale: &str) -> Str
     let when = entry
         .withdrawn_at
         .as_deref()
-        .map(|at| format_time_rfc3339(at, locale))
+        .map(|at| date_time_rfc3339(at, locale))
         .unwrap_or_default();
     let by = entry.withdrawn_by.clone().unwrap_or_default();
     fill(
