@@ -326,3 +326,29 @@ fn the_text_check_finds_text_nodes_and_attributes_but_not_code() {
         .collect();
     assert_eq!(flagged, ["Hello there", "Close", "Multi-line text"]);
 }
+
+#[test]
+fn the_comparison_finds_missing_unknown_empty_and_misplaced() {
+    let english = serde_json::json!({
+        "a": "Hello {name}",
+        "group": { "b": "{count} items" },
+        "c": "Plain",
+    });
+    let other = serde_json::json!({
+        "a": "Bonjour {nom}",
+        "group": {},
+        "c": " ",
+        "d": "extra",
+    });
+    let mut problems = Vec::new();
+    compare(&english, &other, "", &mut problems);
+    assert_eq!(
+        problems,
+        [
+            "a: placeholders [\"nom\"], English has [\"name\"]",
+            "c: empty",
+            "missing key group.b",
+            "unknown key d (not in en.json)",
+        ]
+    );
+}
