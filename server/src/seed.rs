@@ -107,6 +107,24 @@ pub async fn ensure_demo(store: &Store) -> Result<Option<DocumentId>, StorageErr
     Ok(Some(id))
 }
 
+/// The demo engagement's seven documents, written as in [`ensure_demo`] but
+/// not stored: (kind, the whole document as Automerge bytes). For tests that
+/// need real, fully populated documents of every kind.
+pub fn demo_document_bytes() -> Vec<(DocKind, Vec<u8>)> {
+    demo_documents(&People::new())
+        .documents
+        .into_iter()
+        .map(|new| {
+            let mut doc = automerge::Automerge::new();
+            for change in &new.changes {
+                doc.load_incremental(change)
+                    .expect("changes this module just wrote");
+            }
+            (new.kind, doc.save())
+        })
+        .collect()
+}
+
 /// An NGO's submitted consultation input, waiting in the field team's
 /// inbox, and its next one still in draft.
 async fn demo_submissions(

@@ -34,6 +34,10 @@ pub(crate) enum DocCommand {
     /// Answered once everything queued before it is durable and answered
     /// (graceful shutdown waits for it).
     Flush(tokio::sync::oneshot::Sender<()>),
+    /// Makes the actor panic, as a bug would: for the test that the
+    /// document's peers are told and a fresh actor takes over.
+    #[cfg(test)]
+    Panic,
 }
 
 /// Close codes (RFC 6455): policy violation, internal error.
@@ -80,6 +84,27 @@ pub(crate) struct DocActor {
     /// (a peer whose later message already named those heads would otherwise
     /// never hear that its changes are stored, and count them unsent).
     to_acknowledge: Vec<ConnId>,
+}
+
+/// An actor ends with peers only when it panicked (every other way out
+/// leaves or clears them first): its in-memory copy and their sync states
+/// are gone, and a peer that only reads would wait forever for changes the
+/// next actor does not know to send it. Closing them with 1011 makes each
+/// reconnect and sync afresh with the next actor, which loads exactly what
+/// was stored.
+impl Drop for DocActor {
+    fn drop(&mut self) {
+        if self.peers.is_empty() {
+            return;
+        }
+        tracing::error!(doc = %self.id, peers = self.peers.len(), "a document actor stopped unexpectedly; closing its peers so they resync");
+        for peer in self.peers.values() {
+            peer.conn.close(
+                CLOSE_INTERNAL,
+                "the server hit an internal error on this document; reconnect to continue",
+            );
+        }
+    }
 }
 
 impl DocActor {
@@ -220,6 +245,8 @@ impl DocActor {
                     self.peers.remove(&conn);
                 }
                 DocCommand::Recheck | DocCommand::Flush(_) => {}
+                #[cfg(test)]
+                DocCommand::Panic => panic!("a document actor panics (provoked by a test)"),
             }
         }
         let heads_after = self.doc.get_heads();
@@ -690,4 +717,162 @@ pub(crate) fn role_without_membership(user: &User, kind: DocKind) -> Option<Role
         return Some(Role::Admin);
     }
     (kind == DocKind::Taxonomy).then_some(user.role)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ReadDoc, ROOT};
+    use tokio::sync::{mpsc, Notify};
+
+    use super::*;
+    use crate::storage::Store;
+    use crate::sync::Outgoing;
+
+    fn connection(relay: &SyncRelay, name: &str) -> (ConnHandle, mpsc::Receiver<Outgoing>) {
+        let (tx, rx) = mpsc::channel(64);
+        let user = User {
+            id: 1,
+            email: format!("{name}@example.org"),
+            name: name.into(),
+            role: Role::Admin,
+            disabled: false,
+        };
+        let conn = ConnHandle {
+            id: relay.next_conn_id(),
+            peer_id: name.into(),
+            user: Arc::new(user),
+            tx,
+            overflow: Arc::new(Notify::new()),
+        };
+        (conn, rx)
+    }
+
+    async fn next(rx: &mut mpsc::Receiver<Outgoing>) -> Outgoing {
+        tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("an answer within 10 s")
+            .expect("the connection's queue is open")
+    }
+
+    /// The sync message inside a frame the actor sent.
+    fn sync_message(out: Outgoing) -> sync::Message {
+        let Outgoing::Frame(frame) = out else {
+            panic!("expected a frame, got {out:?}");
+        };
+        match Message::decode(&frame).unwrap() {
+            Message::Sync { data, .. } => sync::Message::decode(&data).unwrap(),
+            other => panic!("expected a sync message, got {}", other.kind()),
+        }
+    }
+
+    /// Syncs `doc` through `conn` until neither side has more to say.
+    async fn sync_through(
+        relay: &Arc<SyncRelay>,
+        id: DocumentId,
+        (conn, rx): &mut (ConnHandle, mpsc::Receiver<Outgoing>),
+        doc: &mut AutoCommit,
+        state: &mut sync::State,
+    ) {
+        for round in 0..8 {
+            let Some(message) = doc.sync().generate_sync_message(state) else {
+                return;
+            };
+            let request = round == 0 && doc.get_heads().is_empty();
+            let conn = conn.clone();
+            relay
+                .route(
+                    id,
+                    DocCommand::Sync {
+                        conn,
+                        message,
+                        request,
+                    },
+                )
+                .await;
+            // The server stays silent when it has nothing to add.
+            match tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
+                Ok(Some(answer)) => {
+                    let answer = sync_message(answer);
+                    doc.sync().receive_sync_message(state, answer).unwrap();
+                }
+                Ok(None) => panic!("the connection's queue closed"),
+                Err(_quiet) => return,
+            }
+        }
+        panic!("sync did not settle in 8 rounds");
+    }
+
+    fn title(doc: &AutoCommit) -> Option<String> {
+        doc.get(ROOT, "title")
+            .unwrap()
+            .map(|(v, _)| v.into_string().unwrap_or_default())
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_panicking_actor_closes_its_peers_so_they_resync_with_a_fresh_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let relay = Arc::new(SyncRelay::load(store, true).await.unwrap());
+        let id = DocumentId::random();
+
+        // A writer creates the document; a reader follows it.
+        let mut writer = connection(&relay, "writer");
+        let mut written = AutoCommit::new();
+        written.put(ROOT, "title", "Before the panic").unwrap();
+        written.commit();
+        sync_through(
+            &relay,
+            id,
+            &mut writer,
+            &mut written,
+            &mut sync::State::new(),
+        )
+        .await;
+        let mut reader = connection(&relay, "reader");
+        let mut read = AutoCommit::new();
+        sync_through(&relay, id, &mut reader, &mut read, &mut sync::State::new()).await;
+        assert_eq!(title(&read).as_deref(), Some("Before the panic"));
+
+        relay.route(id, DocCommand::Panic).await;
+
+        // Both are told to reconnect, rather than left following a dead actor.
+        for (_, rx) in [&mut writer, &mut reader] {
+            loop {
+                match next(rx).await {
+                    Outgoing::Close { code, reason } => {
+                        assert_eq!(code, CLOSE_INTERNAL);
+                        assert!(reason.contains("reconnect"), "{reason}");
+                        break;
+                    }
+                    Outgoing::Frame(_) => {}
+                }
+            }
+        }
+
+        // Reconnected (fresh sync states, as the app does), the reader
+        // receives what the writer writes next from the fresh actor.
+        let mut reader = connection(&relay, "reader");
+        let mut reader_state = sync::State::new();
+        sync_through(&relay, id, &mut reader, &mut read, &mut reader_state).await;
+        let mut writer = connection(&relay, "writer");
+        written.put(ROOT, "title", "After the panic").unwrap();
+        written.commit();
+        sync_through(
+            &relay,
+            id,
+            &mut writer,
+            &mut written,
+            &mut sync::State::new(),
+        )
+        .await;
+        while title(&read).as_deref() != Some("After the panic") {
+            let pushed = sync_message(next(&mut reader.1).await);
+            read.sync()
+                .receive_sync_message(&mut reader_state, pushed)
+                .unwrap();
+        }
+    }
 }
