@@ -86,8 +86,8 @@ server:
 	@echo "==> Building the server (release)"
 	cargo build --release -p accord-server
 
-## bench: Accord beside automerge-repo's own sync server (npm), same load; writes BENCHMARKS.md
-bench: tests/bench-peer/node_modules/.package-lock.json
+## bench: Accord beside automerge-repo's own sync server (npm), same load, and the app in Chromium; writes BENCHMARKS.md
+bench: tests/bench-peer/node_modules/.package-lock.json app test-tools
 	@echo "==> Building the server and the load generator (release)"
 	cargo build --release -p accord-server
 	cargo build --release -p accord-tests --bin accord-bench

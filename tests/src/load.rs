@@ -398,3 +398,27 @@ pub async fn first_sync(url: &str, token: Option<&str>, id: DocumentId) -> Resul
         }
     }
 }
+
+/// [`long_history`] as a document the app shows: an assessment (the shared
+/// schema, `docs::create`) whose `national_context` text receives `edits`
+/// changes, each typing `chunk` at its end. Upload it with [`upload`] and the
+/// token of the person who is to open it: the relay makes the uploader its
+/// owner, who alone (with admins) may read it.
+pub fn long_assessment(edits: usize, chunk: &str) -> automerge::AutoCommit {
+    use accord_shared::docs;
+    let mut doc = automerge::AutoCommit::new();
+    docs::create(&mut doc, docs::Assessment::default()).expect("a new assessment");
+    doc.commit();
+    let text = match doc.get(ROOT, "national_context").expect("in-memory get") {
+        Some((Value::Object(automerge::ObjType::Text), id)) => id,
+        other => panic!("national_context is not a text: {other:?}"),
+    };
+    let mut len = 0;
+    for _ in 0..edits {
+        doc.splice_text(&text, len, 0, chunk)
+            .expect("in-memory splice");
+        len += chunk.chars().count();
+        doc.commit();
+    }
+    doc
+}

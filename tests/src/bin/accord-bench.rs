@@ -6,7 +6,14 @@
 //! Accord is ACCORD_BIN (a release build) on a fresh data directory, reached
 //! with a bearer token; the peer needs none. Scale with BENCH_SECONDS,
 //! BENCH_PEERS (scenario b), BENCH_DOCS (c/f), BENCH_IDLE (d),
-//! BENCH_HISTORY (e).
+//! BENCH_HISTORY (e). BENCH_ONLY picks scenarios (comma-separated: a, b, c
+//! (or f), d, e, render; e.g. `BENCH_ONLY=e,render`); all when unset.
+//!
+//! Two figures are the app's, Accord only (the peer has no UI): its first
+//! render from a cold cache (`render`) and scenario (e)'s document opened in
+//! the app, both in headless Chromium (accord_tests::browser) on the built
+//! app in dist/ (`make app`). Without Chromium, chromedriver or dist/ they
+//! are reported as not measured, with the reason, and the rest still runs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -133,6 +140,8 @@ struct Row {
     unit: &'static str,
     accord: Option<f64>,
     peer: Option<f64>,
+    /// Accord only: the peer has nothing to measure ("–", not "not measured").
+    no_peer: bool,
 }
 
 fn fmt(v: Option<f64>, unit: &str) -> String {
@@ -165,14 +174,18 @@ async fn main() -> Result<()> {
     let docs = env_or("BENCH_DOCS", 200usize);
     let idle_n = env_or("BENCH_IDLE", 10_000usize);
     let history = env_or("BENCH_HISTORY", 200_000usize);
+    let only = Only::from_env();
     let mut rows: Vec<Row> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
 
     // (a), (b): relay latency, every receipt of every edit.
-    for (label, peers) in [
-        ("(a) 2 peers, one document", 2),
-        ("(b) peers on one document", many),
+    for (key, label, peers) in [
+        ("a", "(a) 2 peers, one document", 2),
+        ("b", "(b) peers on one document", many),
     ] {
+        if !only.runs(&[key]) {
+            continue;
+        }
         let scenario = if peers == 2 {
             label.to_string()
         } else {
@@ -185,8 +198,11 @@ async fn main() -> Result<()> {
         };
         let mut got = [None, None];
         for (i, accord) in [true, false].into_iter().enumerate() {
-            let t = start(accord).await?;
             println!("{scenario}, {}:", if accord { "Accord" } else { "peer" });
+            // A server that will not start leaves its column not measured.
+            let Some(t) = show("start", start(accord).await) else {
+                continue;
+            };
             if let Some(o) = show("latency", load::run(&t.url(), t.token(), w).await) {
                 println!(
                     "  {} edits, {} receipts, p50 {:.2} ms, p99 {:.2} ms",
@@ -205,6 +221,7 @@ async fn main() -> Result<()> {
                 unit: "ms",
                 accord: got[0].map(|g| if p == 0 { g.0 } else { g.1 }),
                 peer: got[1].map(|g| if p == 0 { g.0 } else { g.1 }),
+                no_peer: false,
             });
         }
     }
@@ -213,7 +230,7 @@ async fn main() -> Result<()> {
     write(&rows, &notes, seconds, docs)?;
 
     // Write-policy checks on (b): Accord with the checks switched off.
-    {
+    if only.runs(&["b"]) {
         let w = Workload {
             peers: many,
             edits_per_second: 5.0,
@@ -236,6 +253,7 @@ async fn main() -> Result<()> {
                     .iter()
                     .find(|r| r.scenario.starts_with("(b)") && r.metric.contains("p99"))
                     .and_then(|r| r.accord),
+                no_peer: false,
             });
         }
     }
@@ -244,13 +262,16 @@ async fn main() -> Result<()> {
     write(&rows, &notes, seconds, docs)?;
 
     // (c)/(f): many documents, 5 peers each, durable accepted changes per second.
-    {
+    if only.runs(&["c", "f"]) {
         let scenario = format!("(c)/(f) {docs} documents × 5 peers");
         let mut got = [None, None];
         let mut setup = [None, None];
         for (i, accord) in [true, false].into_iter().enumerate() {
-            let t = start(accord).await?;
             println!("{scenario}, {}:", if accord { "Accord" } else { "peer" });
+            // A server that will not start leaves its column not measured.
+            let Some(t) = show("start", start(accord).await) else {
+                continue;
+            };
             if let Some(o) = show(
                 "throughput",
                 load::throughput(&t.url(), t.token(), docs, 5, seconds).await,
@@ -286,6 +307,7 @@ async fn main() -> Result<()> {
             unit: "/s",
             accord: got[0],
             peer: got[1],
+            no_peer: false,
         });
         rows.push(Row {
             scenario,
@@ -293,6 +315,7 @@ async fn main() -> Result<()> {
             unit: "s",
             accord: setup[0],
             peer: setup[1],
+            no_peer: false,
         });
     }
 
@@ -300,13 +323,16 @@ async fn main() -> Result<()> {
     write(&rows, &notes, seconds, docs)?;
 
     // (d): idle connections, resident memory of the server process.
-    {
+    if only.runs(&["d"]) {
         let scenario = format!("(d) {idle_n} idle connections");
         let mut got = [None, None];
         let mut base = [None, None];
         for (i, accord) in [true, false].into_iter().enumerate() {
-            let t = start(accord).await?;
             println!("{scenario}, {}:", if accord { "Accord" } else { "peer" });
+            // A server that will not start leaves its column not measured.
+            let Some(t) = show("start", start(accord).await) else {
+                continue;
+            };
             let pid = t.pid().context("the server's pid")?;
             base[i] = load::rss_kib(pid).map(|k| k as f64 / 1024.0);
             let opened = Instant::now();
@@ -329,6 +355,7 @@ async fn main() -> Result<()> {
             unit: "MiB",
             accord: got[0],
             peer: got[1],
+            no_peer: false,
         });
         rows.push(Row {
             scenario,
@@ -336,6 +363,7 @@ async fn main() -> Result<()> {
             unit: "MiB",
             accord: base[0],
             peer: base[1],
+            no_peer: false,
         });
     }
 
@@ -343,7 +371,7 @@ async fn main() -> Result<()> {
     write(&rows, &notes, seconds, docs)?;
 
     // (e): a document with a long history, time to first sync message.
-    {
+    if only.runs(&["e"]) {
         let built = Instant::now();
         let doc = load::long_history(history, "word ");
         let bytes = doc.clone().save().len();
@@ -362,8 +390,11 @@ async fn main() -> Result<()> {
         let mut first = [None, None];
         let mut whole = [None, None];
         for (i, accord) in [true, false].into_iter().enumerate() {
-            let t = start(accord).await?;
             println!("{scenario}, {}:", if accord { "Accord" } else { "peer" });
+            // A server that will not start leaves its column not measured.
+            let Some(t) = show("start", start(accord).await) else {
+                continue;
+            };
             let up = Instant::now();
             let Some(id) = show(
                 "upload",
@@ -392,6 +423,7 @@ async fn main() -> Result<()> {
             unit: "ms",
             accord: first[0],
             peer: first[1],
+            no_peer: false,
         });
         rows.push(Row {
             scenario,
@@ -399,11 +431,147 @@ async fn main() -> Result<()> {
             unit: "ms",
             accord: whole[0],
             peer: whole[1],
+            no_peer: false,
         });
     }
 
     write(&rows, &notes, seconds, docs)?;
+
+    // (e) in the app: the same history in a typed document, opened in Chromium.
+    if only.runs(&["e"]) {
+        let scenario = format!("(e) {history} edits of history, in the app");
+        let built = Instant::now();
+        let doc = load::long_assessment(history, "word ");
+        println!(
+            "(e) in the app: built an assessment of {history} edits in {:.1} s",
+            built.elapsed().as_secs_f64()
+        );
+        let t = start(true).await?;
+        let (fresh, cached) = match &t {
+            Target::Accord(server) => match app::open_document(server, doc, history * 5).await {
+                Ok(got) => got,
+                Err(e) => {
+                    println!("  not measured: {e:#}");
+                    notes.push(format!("(e) in the app: not measured: {e:#}."));
+                    Default::default()
+                }
+            },
+            Target::Peer(_) => unreachable!("started Accord"),
+        };
+        rows.push(Row {
+            scenario: scenario.clone(),
+            metric: "navigation to `/doc/<id>` → the whole text in its field, fresh \
+                     profile signed in (in-page `performance.now()`, median of 3)"
+                .into(),
+            unit: "ms",
+            accord: fresh.median(),
+            peer: None,
+            no_peer: true,
+        });
+        rows.push(Row {
+            scenario,
+            metric:
+                "the same, opened again in the same session (cached on the device; median of 3)"
+                    .into(),
+            unit: "ms",
+            accord: cached.median(),
+            peer: None,
+            no_peer: true,
+        });
+        notes.push(format!(
+            "(e) in the app: `load::long_assessment` builds an assessment whose National context \
+             receives {history} changes of 5 characters ({} characters), uploaded through the \
+             protocol with the field officer's token (the relay makes the uploader its owner). \
+             Each of 3 runs is a new Chromium session on a fresh profile: sign in (not timed), \
+             then navigate to `/doc/<id>`; a script installed before the page's own (DevTools \
+             `Page.addScriptToEvaluateOnNewDocument`) checks on every DOM mutation and every \
+             10 ms whether the textbox named \"National context\" holds the whole text \
+             (`value.length`) and records `performance.now()` (from navigation start). The app \
+             itself comes from the HTTP cache after the sign-in; the document is not on the \
+             device, and the server may still hold it in memory (a document actor is retired \
+             30 s after its last peer). \"Cached on the device\": the same session navigates to \
+             the document again once IndexedDB holds it with the server's heads. The same \
+             script notes the main thread's long tasks and when the sync socket's messages \
+             arrived.{}{}",
+            history * 5,
+            fresh.summary("Fresh runs"),
+            cached.summary("Cached runs"),
+        ));
+        write(&rows, &notes, seconds, docs)?;
+    }
+
+    // The app's first render from a cold cache.
+    if only.runs(&["render"]) {
+        let t = start(true).await?;
+        let got = match &t {
+            Target::Accord(server) => match app::first_render(server).await {
+                Ok(got) => got,
+                Err(e) => {
+                    println!("  not measured: {e:#}");
+                    notes.push(format!("App first render: not measured: {e:#}."));
+                    app::Figure::default()
+                }
+            },
+            Target::Peer(_) => unreachable!("started Accord"),
+        };
+        rows.push(Row {
+            scenario: "App first render, cold cache, loopback".into(),
+            metric: "navigation to `/` → sign-in form in the page (in-page `performance.now()`, \
+                     median of 3 fresh profiles)"
+                .into(),
+            unit: "ms",
+            accord: got.median(),
+            peer: None,
+            no_peer: true,
+        });
+        notes.push(format!(
+            "App first render: 3 runs, each a new headless Chromium session (chromedriver) on a \
+             fresh profile, so nothing is cached (HTTP cache, service worker, IndexedDB); it \
+             navigates to Accord's `/` on loopback. A script installed before the page's own \
+             (DevTools `Page.addScriptToEvaluateOnNewDocument`) watches the DOM with a \
+             MutationObserver and records `performance.now()` (relative to navigation start) \
+             when the textbox named \"Email\" and the button named \"Sign in\" are both in the \
+             page and visible; WebDriver round trips are not in the figure, everything the page \
+             does before showing the form is (fetching and compiling the wasm, starting the \
+             app, its first API call).{}",
+            got.summary("Runs"),
+        ));
+        write(&rows, &notes, seconds, docs)?;
+    }
     Ok(())
+}
+
+/// BENCH_ONLY: the scenarios to run, comma-separated (a, b, c or f, d, e,
+/// render); every one when unset or empty.
+struct Only(Option<Vec<String>>);
+
+impl Only {
+    const KEYS: [&'static str; 7] = ["a", "b", "c", "f", "d", "e", "render"];
+
+    fn from_env() -> Self {
+        let picked: Vec<String> = std::env::var("BENCH_ONLY")
+            .unwrap_or_default()
+            .split(',')
+            .map(|k| k.trim().to_ascii_lowercase())
+            .filter(|k| !k.is_empty())
+            .collect();
+        for k in &picked {
+            if !Self::KEYS.contains(&k.as_str()) {
+                println!(
+                    "BENCH_ONLY: unknown scenario {k:?} (known: {:?})",
+                    Self::KEYS
+                );
+            }
+        }
+        Self((!picked.is_empty()).then_some(picked))
+    }
+
+    fn runs(&self, keys: &[&str]) -> bool {
+        match &self.0 {
+            None => true,
+            Some(picked) => picked.iter().any(|p| keys.contains(&p.as_str())),
+        }
+    }
 }
 
 fn median(v: &mut [f64]) -> Option<f64> {
@@ -462,7 +630,11 @@ fn write(rows: &[Row], notes: &[String], seconds: Duration, docs: usize) -> Resu
             r.scenario,
             r.metric,
             fmt(r.accord, r.unit),
-            fmt(r.peer, r.unit)
+            if r.no_peer {
+                "–".into()
+            } else {
+                fmt(r.peer, r.unit)
+            }
         );
     }
     let mut out = format!(
@@ -496,13 +668,480 @@ fn write(rows: &[Row], notes: &[String], seconds: Duration, docs: usize) -> Resu
     for n in notes {
         out += &format!("- {n}\n");
     }
-    out += "\nRerun: `make bench` (installs the peer from npm into tests/bench-peer, builds \
+    out += "\nRerun: `make bench` (installs the peer from npm into tests/bench-peer, \
+            builds the app into dist/ and installs Chromium for the browser figures, builds \
             release binaries, runs `target/release/accord-bench`; BENCH_SECONDS, BENCH_PEERS, \
-            BENCH_DOCS, BENCH_IDLE and BENCH_HISTORY scale the scenarios).\n";
+            BENCH_DOCS, BENCH_IDLE and BENCH_HISTORY scale the scenarios; BENCH_ONLY=e,render \
+            runs only those, from a, b, c, d, e and render).\n";
     println!("(BENCHMARKS.md written)");
     std::fs::write(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md"),
         out,
     )?;
     Ok(())
+}
+
+/// The app's figures: headless Chromium (accord_tests::browser) on Accord's
+/// built app, each figure timed inside the page with `performance.now()`
+/// (milliseconds since navigation start) by a script installed before the
+/// page's own, so no WebDriver round trip is in it.
+mod app {
+    use std::time::{Duration, Instant};
+
+    use accord_shared::DocumentId;
+    use accord_tests::browser::{Browser, Driver, ACCESSIBLE_NAMES};
+    use accord_tests::{load, TestServer};
+    use anyhow::{bail, Context, Result};
+    use serde_json::{json, Value};
+
+    /// Runs per figure, each in a new session on a fresh profile.
+    const RUNS: usize = 3;
+
+    /// One figure: each run's milliseconds and where its time went.
+    #[derive(Default)]
+    pub struct Figure {
+        pub runs: Vec<(f64, String)>,
+    }
+
+    impl Figure {
+        /// The median run (the upper one of an even count, as `median`).
+        pub fn middle(&self) -> Option<&(f64, String)> {
+            let mut v: Vec<_> = self.runs.iter().collect();
+            v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            v.get(v.len() / 2).copied()
+        }
+
+        pub fn median(&self) -> Option<f64> {
+            self.middle().map(|r| r.0)
+        }
+
+        pub fn times(&self) -> Vec<String> {
+            self.runs.iter().map(|r| format!("{:.0}", r.0)).collect()
+        }
+
+        /// " <label>: … ms; the median one: …" for the notes, "" if none ran.
+        pub fn summary(&self, label: &str) -> String {
+            match self.middle() {
+                Some((_, how)) => format!(
+                    " {label}: {} ms; the median one: {how}.",
+                    self.times().join(", ")
+                ),
+                None => String::new(),
+            }
+        }
+    }
+
+    /// Watches every new document of the session (after [`ACCESSIBLE_NAMES`],
+    /// with `want` defined): on every DOM mutation and every 10 ms, until
+    /// what `want` names is in the page, then records `performance.now()` in
+    /// `window.__accordBench.shown` (and at the next animation frame in
+    /// `frame`). `want` is either `{email, button}` (the sign-in form: the
+    /// textbox and the button so named) or `{field, length}` (the textbox
+    /// so named, holding `length` UTF-16 units). A value set by a property
+    /// changes no DOM node, hence the timer beside the observer. To tell
+    /// where the time went it also notes when the app started (Trunk's
+    /// event), the main thread's long tasks, and when the sync socket opened
+    /// and its messages arrived (a subclass of `WebSocket` that only listens).
+    const WATCH: &str = r#"
+const b = window.__accordBench = { shown: null, frame: null, started: null, error: null,
+  long: [], ws: { created: null, opened: null, first: null, last: null, messages: 0, bytes: 0 } };
+addEventListener('TrunkApplicationStarted', () => { if (b.started === null) b.started = performance.now(); });
+b.takeLong = (list) => { for (const e of list) b.long.push([e.startTime, e.duration]); };
+try {
+  b.longObserver = new PerformanceObserver(l => b.takeLong(l.getEntries()));
+  b.longObserver.observe({ type: 'longtask' });
+} catch (e) {}
+const Socket = window.WebSocket;
+window.WebSocket = class extends Socket {
+  constructor(...args) {
+    super(...args);
+    if (b.ws.created === null) b.ws.created = performance.now();
+    this.addEventListener('open', () => { if (b.ws.opened === null) b.ws.opened = performance.now(); });
+    this.addEventListener('message', (e) => {
+      const t = performance.now();
+      if (b.ws.first === null) b.ws.first = t;
+      if (b.shown === null) { b.ws.last = t; b.ws.messages += 1; b.ws.bytes += e.data.byteLength || e.data.size || e.data.length || 0; }
+    });
+  }
+};
+const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+const named = (css, role, name) => Array.from(document.querySelectorAll(css))
+  .find(el => implicit(el) === role && accName(el) === name && visible(el));
+const done = () => {
+  if (want.field !== undefined) {
+    const el = named('textarea, input, [role=textbox]', 'textbox', want.field);
+    return !!el && el.value.length === want.length;
+  }
+  return !!named('input', 'textbox', want.email) && !!named('button', 'button', want.button);
+};
+let timer = null;
+const check = () => {
+  if (b.shown !== null) return;
+  let ok = false;
+  try { ok = done(); } catch (e) { b.error = String(e); }
+  if (!ok) return;
+  b.shown = performance.now();
+  requestAnimationFrame(() => { b.frame = performance.now(); });
+  observer.disconnect();
+  clearInterval(timer);
+};
+const observer = new MutationObserver(check);
+observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+timer = setInterval(check, 10);
+"#;
+
+    /// What the watcher recorded, with the page's navigation and wasm timings.
+    const REPORT: &str = r#"
+const b = window.__accordBench;
+if (!b || b.shown === null) return { shown: null, error: b ? b.error : 'no watcher in the page' };
+if (b.longObserver) b.takeLong(b.longObserver.takeRecords());
+const nav = performance.getEntriesByType('navigation')[0] || {};
+const wasm = performance.getEntriesByType('resource').find(e => e.name.split('?')[0].endsWith('.wasm'));
+return {
+  shown: b.shown, frame: b.frame, started: b.started, ws: b.ws,
+  long: b.long.filter(([s]) => s <= b.shown),
+  html: nav.responseEnd || null, dcl: nav.domContentLoadedEventEnd || null, load: nav.loadEventEnd || null,
+  wasm_start: wasm ? wasm.startTime : null, wasm_end: wasm ? wasm.responseEnd : null,
+  wasm_sent: wasm ? wasm.transferSize : null,
+};
+"#;
+
+    /// Whether the app's IndexedDB holds document `arguments[0]` and with how
+    /// many server heads (-1: not there). Never creates the database.
+    const STORED: &str = r#"
+const [id, done] = [arguments[0], arguments[arguments.length - 1]];
+(async () => {
+  const names = (await indexedDB.databases()).map(d => d.name);
+  if (!names.includes('accord')) return -1;
+  const db = await new Promise((ok, no) => {
+    const r = indexedDB.open('accord'); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error);
+  });
+  try {
+    if (!db.objectStoreNames.contains('documents')) return -1;
+    const rec = await new Promise((ok, no) => {
+      const g = db.transaction('documents', 'readonly').objectStore('documents').get(id);
+      g.onsuccess = () => ok(g.result); g.onerror = () => no(g.error);
+    });
+    return rec ? (rec.server_heads || []).length : -1;
+  } finally { db.close(); }
+})().then(done, e => done('error: ' + e));
+"#;
+
+    /// Why the browser figures cannot be measured here, if they cannot.
+    fn missing() -> Option<String> {
+        let index = accord_tests::server::dist_dir().join("index.html");
+        if !index.exists() {
+            return Some(format!(
+                "{} is missing (the built app: `make app`)",
+                index.display()
+            ));
+        }
+        for (var, default, what) in [
+            ("CHROMIUM", "/usr/bin/chromium", "Chromium"),
+            ("CHROMEDRIVER", "/usr/bin/chromedriver", "chromedriver"),
+        ] {
+            let path = std::env::var(var).unwrap_or_else(|_| default.into());
+            if !std::path::Path::new(&path).exists() {
+                return Some(format!(
+                    "{what} is not installed at {path} (`make test-tools` installs it)"
+                ));
+            }
+        }
+        None
+    }
+
+    /// A DevTools command through chromedriver (`goog/cdp/execute`), which
+    /// fantoccini does not expose: one HTTP/1.1 request on loopback.
+    fn devtools(driver: &Driver, session: &str, cmd: &str, params: Value) -> Result<Value> {
+        use std::io::{Read, Write};
+        let body = json!({ "cmd": cmd, "params": params }).to_string();
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", driver.port))?;
+        s.set_read_timeout(Some(accord_tests::PATIENCE))?;
+        write!(
+            s,
+            "POST /session/{session}/goog/cdp/execute HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\
+             Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            driver.port,
+            body.len()
+        )?;
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 8192];
+        let (head, len) = loop {
+            let n = s.read(&mut buf).context("reading chromedriver's answer")?;
+            anyhow::ensure!(n > 0, "chromedriver closed the connection early");
+            raw.extend_from_slice(&buf[..n]);
+            if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&raw[..end]).to_string();
+                let len = head
+                    .lines()
+                    .filter_map(|l| l.split_once(':'))
+                    .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                    .context("chromedriver's answer has no Content-Length")?;
+                if raw.len() >= end + 4 + len {
+                    break (head, (end + 4, len));
+                }
+            }
+        };
+        let answer: Value = serde_json::from_slice(&raw[len.0..len.0 + len.1])?;
+        anyhow::ensure!(
+            head.split_whitespace().nth(1) == Some("200"),
+            "{cmd}: {answer}"
+        );
+        Ok(answer)
+    }
+
+    /// Installs the watcher for `want` on every document the session opens from now on.
+    async fn watch(driver: &Driver, b: &Browser, want: Value) -> Result<()> {
+        let session = b
+            .client
+            .session_id()
+            .await?
+            .context("the session has no id")?;
+        let source = format!("(() => {{ const want = {want};\n{ACCESSIBLE_NAMES}\n{WATCH}\n}})();");
+        devtools(
+            driver,
+            &session,
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": source }),
+        )?;
+        Ok(())
+    }
+
+    /// Waits until the watcher has recorded its moment (and the frame after
+    /// it, for at most 1 s more); what [`REPORT`] returns.
+    async fn until_shown(b: &Browser, patience: Duration) -> Result<Value> {
+        let deadline = Instant::now() + patience;
+        let mut seen: Option<Instant> = None;
+        loop {
+            let r = b.client.execute(REPORT, vec![]).await?;
+            if r["shown"].is_number() {
+                let since = *seen.get_or_insert_with(Instant::now);
+                if r["frame"].is_number() || since.elapsed() > Duration::from_secs(1) {
+                    return Ok(r);
+                }
+            } else if Instant::now() > deadline {
+                bail!(
+                    "not shown within {patience:?} (watcher error: {})",
+                    r["error"]
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// One line of where a page's time went.
+    fn describe(r: &Value) -> String {
+        let ms = |k: &str| {
+            r[k].as_f64()
+                .map(|v| format!("{v:.0}"))
+                .unwrap_or_else(|| "?".into())
+        };
+        let sent = r["wasm_sent"]
+            .as_f64()
+            .map(|b| format!("{:.0} kB sent", b / 1000.0))
+            .unwrap_or_else(|| "?".into());
+        let long = r["long"].as_array().cloned().unwrap_or_default();
+        let busy = long
+            .iter()
+            .filter_map(|t| t[1].as_f64())
+            .fold(0.0, |a, b| a + b);
+        let longest = long
+            .iter()
+            .max_by(|a, b| {
+                let d = |t: &Value| t[1].as_f64().unwrap_or_default();
+                d(a).total_cmp(&d(b))
+            })
+            .map(|t| {
+                format!(
+                    ", longest {:.0} ms from {:.0} ms",
+                    t[1].as_f64().unwrap_or_default(),
+                    t[0].as_f64().unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        let ws = &r["ws"];
+        let at = |k: &str| {
+            ws[k]
+                .as_f64()
+                .map(|v| format!("{v:.0}"))
+                .unwrap_or_else(|| "–".into())
+        };
+        let socket = if ws["created"].is_number() {
+            format!(
+                "; sync socket made {} ms, open {} ms, {} messages ({:.0} kB) before shown, first {} ms, last {} ms",
+                at("created"),
+                at("opened"),
+                ws["messages"],
+                ws["bytes"].as_f64().unwrap_or_default() / 1000.0,
+                at("first"),
+                at("last")
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "shown {} ms (next frame {} ms); HTML by {} ms, DOMContentLoaded {} ms, wasm fetched \
+             {}–{} ms ({sent}), app started {} ms, load event {} ms; long tasks before shown: {}, \
+             {busy:.0} ms in all{longest}{socket}",
+            ms("shown"),
+            ms("frame"),
+            ms("html"),
+            ms("dcl"),
+            ms("wasm_start"),
+            ms("wasm_end"),
+            ms("started"),
+            ms("load"),
+            long.len()
+        )
+    }
+
+    /// Runs `run` in [`RUNS`] new sessions, closing each; the figures of the
+    /// runs that succeeded (an error if none did).
+    async fn sessions<T, F, Fut>(what: &str, run: F) -> Result<Vec<T>>
+    where
+        F: Fn(Driver, Browser) -> Fut,
+        Fut: std::future::Future<Output = (Driver, Browser, Result<T>)>,
+    {
+        if let Some(why) = missing() {
+            bail!("{why}");
+        }
+        let mut driver = Driver::start()?;
+        let mut got = Vec::new();
+        let mut last = None;
+        for i in 1..=RUNS {
+            let b = driver.session().await?;
+            let (d, b, r) = run(driver, b).await;
+            driver = d;
+            let _ = b.close().await;
+            match r {
+                Ok(v) => got.push(v),
+                Err(e) => {
+                    println!("  {what}, run {i}: failed: {e:#}");
+                    last = Some(e);
+                }
+            }
+        }
+        match (got.is_empty(), last) {
+            (true, Some(e)) => Err(e),
+            _ => Ok(got),
+        }
+    }
+
+    /// Milliseconds from navigation to `/` until the sign-in form is in the
+    /// page, in fresh profiles: the median of [`RUNS`].
+    pub async fn first_render(server: &TestServer) -> Result<Figure> {
+        println!("App first render, cold cache:");
+        let url = format!("{}/", server.http_url());
+        let runs = sessions("first render", |driver, b| {
+            let url = url.clone();
+            async move {
+                let r = async {
+                    watch(
+                        &driver,
+                        &b,
+                        json!({ "email": "Email", "button": "Sign in" }),
+                    )
+                    .await?;
+                    b.goto(&url).await?;
+                    let r = until_shown(&b, Duration::from_secs(60)).await?;
+                    println!("  {}", describe(&r));
+                    Ok((r["shown"].as_f64().context("no time")?, describe(&r)))
+                }
+                .await;
+                (driver, b, r)
+            }
+        })
+        .await?;
+        let shown = Figure { runs };
+        println!("  runs (ms): {}", shown.times().join(", "));
+        Ok(shown)
+    }
+
+    /// Uploads `doc` (an assessment whose National context holds `chars`
+    /// characters) as the server's field officer, then in fresh profiles
+    /// signs in and opens it: milliseconds from navigation to `/doc/<id>`
+    /// until the field holds the whole text (median of [`RUNS`]), and the
+    /// same for a second open in the same session, once the device holds
+    /// the document (median of the runs that got that far).
+    pub async fn open_document(
+        server: &TestServer,
+        doc: automerge::AutoCommit,
+        chars: usize,
+    ) -> Result<(Figure, Figure)> {
+        if let Some(why) = missing() {
+            bail!("{why}");
+        }
+        let up = Instant::now();
+        let id = load::upload(&server.ws_url(), Some(&server.token), doc).await?;
+        println!(
+            "  uploaded as the field officer in {:.1} s",
+            up.elapsed().as_secs_f64()
+        );
+        let url = format!("{}/doc/{id}", server.http_url());
+        let runs = sessions("open", |driver, b| {
+            let url = url.clone();
+            async move {
+                let r = async {
+                    b.sign_in(server).await?;
+                    watch(
+                        &driver,
+                        &b,
+                        json!({ "field": "National context", "length": chars }),
+                    )
+                    .await?;
+                    b.goto(&url).await?;
+                    let r = until_shown(&b, Duration::from_secs(180)).await?;
+                    println!("  fresh profile: {}", describe(&r));
+                    let fresh = (r["shown"].as_f64().context("no time")?, describe(&r));
+                    let cached = match until_stored(&b, id).await {
+                        Ok(()) => {
+                            b.goto(&url).await?;
+                            let r = until_shown(&b, Duration::from_secs(180)).await?;
+                            println!("  again, cached on the device: {}", describe(&r));
+                            r["shown"].as_f64().map(|t| (t, describe(&r)))
+                        }
+                        Err(e) => {
+                            println!("  again, cached on the device: not measured: {e:#}");
+                            None
+                        }
+                    };
+                    Ok((fresh, cached))
+                }
+                .await;
+                (driver, b, r)
+            }
+        })
+        .await?;
+        let (fresh, cached): (Vec<_>, Vec<_>) = runs.into_iter().unzip();
+        let fresh = Figure { runs: fresh };
+        let cached = Figure {
+            runs: cached.into_iter().flatten().collect(),
+        };
+        println!(
+            "  runs (ms): fresh {}; cached on the device {}",
+            fresh.times().join(", "),
+            cached.times().join(", ")
+        );
+        Ok((fresh, cached))
+    }
+
+    /// Waits until the app's IndexedDB holds `id` with the server's heads.
+    async fn until_stored(b: &Browser, id: DocumentId) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let r = b
+                .client
+                .execute_async(STORED, vec![json!(id.to_string())])
+                .await?;
+            if r.as_i64().is_some_and(|n| n > 0) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("IndexedDB did not hold the document with the server's heads in 60 s: {r}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
 }
