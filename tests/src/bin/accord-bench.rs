@@ -579,6 +579,9 @@ fn median(v: &mut [f64]) -> Option<f64> {
     v.get(v.len() / 2).copied()
 }
 
+/// The heading of BENCHMARKS.md's hand-written part, which a run keeps.
+const HAND_WRITTEN: &str = "## Against issue 7's targets";
+
 fn write(rows: &[Row], notes: &[String], seconds: Duration, docs: usize) -> Result<()> {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -652,9 +655,8 @@ fn write(rows: &[Row], notes: &[String], seconds: Duration, docs: usize) -> Resu
     );
     out += &format!(
         "Notes:\n\n\
-         - (c)/(f): {docs} documents (issue 7's target is 1,000; in a first run at 1,000 \
-         the generator's pushes outran its reads and both servers closed its connections; it \
-         now reads after every push, not yet rerun at 1,000), 5 connections each following every document (as the app \
+         - (c)/(f): {docs} documents (issue 7's target is 1,000; BENCH_DOCS), 5 connections \
+         each following every document (as the app \
          shares one socket between documents), each peer editing every document in turn as fast \
          as it can, reading what arrived between rounds; the rate counts every change made, \
          over the time from the first edit until every peer held every other peer's last change \
@@ -673,11 +675,16 @@ fn write(rows: &[Row], notes: &[String], seconds: Duration, docs: usize) -> Resu
             release binaries, runs `target/release/accord-bench`; BENCH_SECONDS, BENCH_PEERS, \
             BENCH_DOCS, BENCH_IDLE and BENCH_HISTORY scale the scenarios; BENCH_ONLY=e,render \
             runs only those, from a, b, c, d, e and render).\n";
+    // What people wrote about the figures (from this heading on) is kept.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
+    if let Ok(old) = std::fs::read_to_string(&path) {
+        if let Some(at) = old.find(HAND_WRITTEN) {
+            out += "\n";
+            out += &old[at..];
+        }
+    }
+    std::fs::write(&path, out)?;
     println!("(BENCHMARKS.md written)");
-    std::fs::write(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md"),
-        out,
-    )?;
     Ok(())
 }
 
