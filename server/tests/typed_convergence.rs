@@ -33,7 +33,7 @@ struct Catalog {
     texts: Vec<ObjId>,
     /// Scalar fields outside `schema`: (map, key, value).
     scalars: Vec<(ObjId, String, ScalarValue)>,
-    /// Records (maps with a `pos`) by the map that holds them.
+    /// Records (maps with a `pos`) of collections, by the map that holds them.
     records: Vec<(ObjId, String)>,
     /// Maps of id → bool.
     id_sets: Vec<ObjId>,
@@ -56,6 +56,9 @@ fn catalog(doc: &AutoCommit) -> Catalog {
 
 fn walk(doc: &AutoCommit, map: &ObjId, shape: &str, cat: &mut Catalog) {
     let mut bools = 0;
+    // A collection (`Items`) holds nothing but records; a record that is a
+    // field of another (an indicator's `baseline`) is not removed or copied.
+    let mut records = 0;
     let keys: Vec<String> = doc.keys(map).collect();
     for key in &keys {
         match doc.get(map, key.as_str()).unwrap().unwrap() {
@@ -66,7 +69,7 @@ fn walk(doc: &AutoCommit, map: &ObjId, shape: &str, cat: &mut Catalog) {
                 }
                 let record = matches!(doc.get(&id, "pos"), Ok(Some((Value::Scalar(_), _))));
                 if record {
-                    cat.records.push((map.clone(), key.clone()));
+                    records += 1;
                 }
                 let step = if record { "*" } else { key.as_str() };
                 walk(doc, &id, &format!("{shape}/{step}"), cat);
@@ -83,6 +86,10 @@ fn walk(doc: &AutoCommit, map: &ObjId, shape: &str, cat: &mut Catalog) {
                 cat.shapes.push(shape);
             }
         }
+    }
+    if records > 0 && records == keys.len() {
+        cat.records
+            .extend(keys.iter().map(|key| (map.clone(), key.clone())));
     }
     if bools > 0 && bools == keys.len() && *map != ROOT {
         cat.id_sets.push(map.clone());
@@ -227,12 +234,31 @@ fn edit(
             }
         }
         // The whole document read as its type and written back unchanged,
-        // as the app's editors do around every record edit: it must write
-        // nothing, or it would undo what others wrote concurrently.
+        // as the app's editors do around every record edit: it must change
+        // nothing anyone sees, or it would undo what others wrote
+        // concurrently. (It may write: autosurgeon puts a field's value
+        // again where concurrent writes left it in conflict.)
         _ => {
-            let before = doc.pending_ops();
+            let was = network::dump(doc);
             per_type(kind, RoundTrip, std::slice::from_mut(doc))?;
-            prop_assert_eq!(doc.pending_ops(), before, "writing back an unread change");
+            let now = network::dump(doc);
+            let from = was
+                .chars()
+                .zip(now.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let around = |s: &str| {
+                s.chars()
+                    .skip(from.saturating_sub(120))
+                    .take(300)
+                    .collect::<String>()
+            };
+            prop_assert!(
+                was == now,
+                "reading and writing back changed the document:\nbefore …{}…\nafter  …{}…",
+                around(&was),
+                around(&now)
+            );
         }
     }
     Ok(())

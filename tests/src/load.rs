@@ -304,13 +304,7 @@ pub fn long_history(edits: usize, chunk: &str) -> automerge::AutoCommit {
         .put_object(ROOT, "text", automerge::ObjType::Text)
         .expect("in-memory put");
     doc.commit();
-    let mut len = 0;
-    for _ in 0..edits {
-        doc.splice_text(&text, len, 0, chunk)
-            .expect("in-memory splice");
-        len += chunk.chars().count();
-        doc.commit();
-    }
+    type_at_end(&mut doc, &text, edits, chunk);
     doc
 }
 
@@ -413,12 +407,22 @@ pub fn long_assessment(edits: usize, chunk: &str) -> automerge::AutoCommit {
         Some((Value::Object(automerge::ObjType::Text), id)) => id,
         other => panic!("national_context is not a text: {other:?}"),
     };
-    let mut len = 0;
+    type_at_end(&mut doc, &text, edits, chunk);
+    doc
+}
+
+/// `edits` changes to `text`, each typing `chunk` at its end.
+fn type_at_end(
+    doc: &mut automerge::AutoCommit,
+    text: &automerge::ObjId,
+    edits: usize,
+    chunk: &str,
+) {
+    let mut len = doc.length(text);
     for _ in 0..edits {
-        doc.splice_text(&text, len, 0, chunk)
+        doc.splice_text(text, len, 0, chunk)
             .expect("in-memory splice");
         len += chunk.chars().count();
         doc.commit();
     }
-    doc
 }
