@@ -31,16 +31,15 @@ use proptest::test_runner::TestCaseError;
 #[derive(Default)]
 struct Catalog {
     texts: Vec<ObjId>,
-    /// Scalar fields outside `schema`: (map, key, value).
-    scalars: Vec<(ObjId, String, ScalarValue)>,
+    /// Scalar fields outside `schema`: (map, key, value, shape: the path
+    /// with record ids as `*`).
+    scalars: Vec<(ObjId, String, ScalarValue, String)>,
     /// Records (maps with a `pos`) of collections, by the map that holds them.
     records: Vec<(ObjId, String)>,
     /// Maps of id → bool.
     id_sets: Vec<ObjId>,
     /// Every id seen in an id set.
     ids: Vec<String>,
-    /// Scalar fields' shapes (their paths with record ids as `*`).
-    shapes: Vec<String>,
     /// Every value each shape of field takes somewhere in the document: a
     /// field is only ever set to a value its kind of field holds (so
     /// enumerations stay enumerations; `status` of an evaluation and of one
@@ -82,8 +81,7 @@ fn walk(doc: &AutoCommit, map: &ObjId, shape: &str, cat: &mut Catalog) {
                 }
                 let shape = format!("{shape}/{key}");
                 cat.values.entry(shape.clone()).or_default().push(v.clone());
-                cat.scalars.push((map.clone(), key.clone(), v));
-                cat.shapes.push(shape);
+                cat.scalars.push((map.clone(), key.clone(), v, shape));
             }
         }
     }
@@ -160,8 +158,7 @@ fn edit(
         }
         // A field set to another value its kind of field takes.
         2 => {
-            if let Some((map, key, old)) = nth(&cat.scalars, pick) {
-                let shape = &cat.shapes[(pick % cat.scalars.len() as u64) as usize];
+            if let Some((map, key, old, shape)) = nth(&cat.scalars, pick) {
                 let value = match old {
                     ScalarValue::F64(_) => ScalarValue::F64((pick >> 20) as f64 % 64.0 / 4.0),
                     ScalarValue::Int(_) => ScalarValue::Int((pick >> 20) as i64 % 1_000_000),
@@ -325,8 +322,13 @@ impl PerType for SameValue {
 }
 
 /// Every document type, fully written: the demo engagement's seven
-/// documents, a taxonomy and a submission.
-fn documents() -> Vec<(DocKind, Vec<u8>)> {
+/// documents, a taxonomy and a submission (built once for every case).
+fn documents() -> &'static [(DocKind, Vec<u8>)] {
+    static ALL: std::sync::OnceLock<Vec<(DocKind, Vec<u8>)>> = std::sync::OnceLock::new();
+    ALL.get_or_init(write_documents)
+}
+
+fn write_documents() -> Vec<(DocKind, Vec<u8>)> {
     let mut all = demo_document_bytes();
     let term = |en: &str, fr: &str| Term {
         labels: [
@@ -373,13 +375,12 @@ fn documents() -> Vec<(DocKind, Vec<u8>)> {
 }
 
 fn converges(kind: DocKind, n: usize, steps: Vec<network::Step>) -> Result<(), TestCaseError> {
-    let bytes = documents()
-        .into_iter()
+    let (_, bytes) = documents()
+        .iter()
         .find(|(k, _)| *k == kind)
-        .expect("a document of every kind")
-        .1;
-    let base = AutoCommit::load(&bytes).map_err(fail)?;
-    let mut replicas: Vec<AutoCommit> = (0..n).map(|_| base.clone().fork()).collect();
+        .expect("a document of every kind");
+    let mut base = AutoCommit::load(bytes).map_err(fail)?;
+    let mut replicas: Vec<AutoCommit> = (0..n).map(|_| base.fork()).collect();
     network::play(&mut replicas, steps, |doc, replica, pick, words| {
         edit(kind, doc, replica, pick, words)
     })?;

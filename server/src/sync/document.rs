@@ -805,6 +805,20 @@ mod tests {
         panic!("sync did not settle in 8 rounds");
     }
 
+    /// A writer connects, sets the title and syncs it; its connection.
+    async fn write_title(
+        relay: &Arc<SyncRelay>,
+        id: DocumentId,
+        doc: &mut AutoCommit,
+        title: &str,
+    ) -> (ConnHandle, mpsc::Receiver<Outgoing>) {
+        let mut writer = connection(relay, "writer");
+        doc.put(ROOT, "title", title).unwrap();
+        doc.commit();
+        sync_through(relay, id, &mut writer, doc, &mut sync::State::new()).await;
+        writer
+    }
+
     fn title(doc: &AutoCommit) -> Option<String> {
         doc.get(ROOT, "title")
             .unwrap()
@@ -819,18 +833,8 @@ mod tests {
         let id = DocumentId::random();
 
         // A writer creates the document; a reader follows it.
-        let mut writer = connection(&relay, "writer");
         let mut written = AutoCommit::new();
-        written.put(ROOT, "title", "Before the panic").unwrap();
-        written.commit();
-        sync_through(
-            &relay,
-            id,
-            &mut writer,
-            &mut written,
-            &mut sync::State::new(),
-        )
-        .await;
+        let mut writer = write_title(&relay, id, &mut written, "Before the panic").await;
         let mut reader = connection(&relay, "reader");
         let mut read = AutoCommit::new();
         sync_through(&relay, id, &mut reader, &mut read, &mut sync::State::new()).await;
@@ -857,17 +861,7 @@ mod tests {
         let mut reader = connection(&relay, "reader");
         let mut reader_state = sync::State::new();
         sync_through(&relay, id, &mut reader, &mut read, &mut reader_state).await;
-        let mut writer = connection(&relay, "writer");
-        written.put(ROOT, "title", "After the panic").unwrap();
-        written.commit();
-        sync_through(
-            &relay,
-            id,
-            &mut writer,
-            &mut written,
-            &mut sync::State::new(),
-        )
-        .await;
+        write_title(&relay, id, &mut written, "After the panic").await;
         while title(&read).as_deref() != Some("After the panic") {
             let pushed = sync_message(next(&mut reader.1).await);
             read.sync()

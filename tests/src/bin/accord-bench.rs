@@ -858,7 +858,8 @@ const [id, done] = [arguments[0], arguments[arguments.length - 1]];
     }
 
     /// A DevTools command through chromedriver (`goog/cdp/execute`), which
-    /// fantoccini does not expose: one HTTP/1.1 request on loopback.
+    /// fantoccini does not expose: one HTTP/1.1 request on loopback
+    /// (chromedriver resets the HTTP/1.0 of `server::http_request`).
     fn devtools(driver: &Driver, session: &str, cmd: &str, params: Value) -> Result<Value> {
         use std::io::{Read, Write};
         let body = json!({ "cmd": cmd, "params": params }).to_string();
