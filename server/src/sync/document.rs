@@ -60,6 +60,9 @@ struct Peer {
 
 pub(crate) struct DocActor {
     id: DocumentId,
+    /// `id` as bs58check, formatted once: every outgoing message names it,
+    /// and encoding it (with its checksum) per message showed in profiles.
+    id_text: String,
     relay: Arc<SyncRelay>,
     doc: Automerge,
     peers: HashMap<ConnId, Peer>,
@@ -111,6 +114,7 @@ impl DocActor {
     pub(crate) fn new(id: DocumentId, relay: Arc<SyncRelay>) -> Self {
         Self {
             id,
+            id_text: id.to_string(),
             relay,
             doc: Automerge::new(),
             peers: HashMap::new(),
@@ -484,7 +488,7 @@ impl DocActor {
         conn.send(&Message::DocUnavailable {
             sender_id: self.relay.server_peer_id.clone(),
             target_id: conn.peer_id.clone(),
-            document_id: self.id.to_string(),
+            document_id: self.id_text.clone(),
         });
     }
 
@@ -647,7 +651,7 @@ impl DocActor {
                 peer.conn.send(&Message::Sync {
                     sender_id: self.relay.server_peer_id.clone(),
                     target_id: peer.conn.peer_id.clone(),
-                    document_id: self.id.to_string(),
+                    document_id: self.id_text.clone(),
                     data: message.encode(),
                 });
             }
@@ -684,7 +688,7 @@ impl DocActor {
                     target_id: peer.conn.peer_id.clone(),
                     count,
                     session_id: session_id.clone(),
-                    document_id: self.id.to_string(),
+                    document_id: self.id_text.clone(),
                     data: data.clone(),
                 });
             }
