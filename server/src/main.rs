@@ -7,6 +7,12 @@ use accord_server::{admin, Config, DEFAULT_ADDR};
 use accord_shared::policy::Role;
 use clap::{Parser, Subcommand};
 
+/// jemalloc returns freed memory to the system (glibc's per-thread arenas
+/// held it: RSS crept up over `make soak` while the live heap stayed flat).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     name = "accord",

@@ -823,6 +823,33 @@ mod tests {
         writer
     }
 
+    /// A document nobody has open leaves memory once it has been idle (a
+    /// working day opens thousands; `make soak` a hundred a minute), and
+    /// the next peer gets what was stored from a fresh actor.
+    #[tokio::test]
+    async fn a_document_without_peers_leaves_memory_and_opens_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let relay = Arc::new(SyncRelay::load(store, true).await.unwrap());
+        let id = DocumentId::random();
+        let mut written = AutoCommit::new();
+        let (writer, _rx) = write_title(&relay, id, &mut written, "Kept on disk").await;
+        assert_eq!(relay.open_documents(), 1);
+
+        relay.route(id, DocCommand::Leave { conn: writer.id }).await;
+        // Paused, the clock jumps ahead whenever nothing else can run.
+        tokio::time::pause();
+        tokio::time::sleep(IDLE * 2).await;
+        tokio::time::resume();
+        assert_eq!(relay.open_documents(), 0, "the idle actor is still in memory");
+
+        let mut reader = connection(&relay, "reader");
+        let mut read = AutoCommit::new();
+        sync_through(&relay, id, &mut reader, &mut read, &mut sync::State::new()).await;
+        assert_eq!(title(&read).as_deref(), Some("Kept on disk"));
+        assert_eq!(relay.open_documents(), 1);
+    }
+
     fn title(doc: &AutoCommit) -> Option<String> {
         doc.get(ROOT, "title")
             .unwrap()
