@@ -76,8 +76,7 @@ struct NodePeer {
 
 impl NodePeer {
     fn start() -> Result<Self> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-peer");
-        let main = dir.join("node_modules/@automerge/automerge-repo-sync-server/src/index.js");
+        let main = Self::entry();
         anyhow::ensure!(
             main.exists(),
             "{} is missing: run `npm ci --prefix tests/bench-peer` (make bench does)",
@@ -85,11 +84,20 @@ impl NodePeer {
         );
         let data = tempfile::tempdir()?;
         let port = accord_tests::server::free_port();
+        let child = Self::spawn(&main, port, data.path())?;
+        Ok(Self {
+            child,
+            port,
+            _data: data,
+        })
+    }
+
+    fn spawn(main: &Path, port: u16, data: &Path) -> Result<Child> {
         let child = Command::new("node")
-            .arg(&main)
-            .current_dir(data.path())
+            .arg(main)
+            .current_dir(data)
             .env("PORT", port.to_string())
-            .env("DATA_DIR", data.path().join("amrg"))
+            .env("DATA_DIR", data.join("amrg"))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -99,11 +107,21 @@ impl NodePeer {
             anyhow::ensure!(Instant::now() < deadline, "the sync server did not listen");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Ok(Self {
-            child,
-            port,
-            _data: data,
-        })
+        Ok(child)
+    }
+
+    /// Kills the server and starts it again on the same port and data.
+    fn restart(&mut self) -> Result<()> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = Self::spawn(&Self::entry(), self.port, self._data.path())?;
+        Ok(())
+    }
+
+    /// The sync server's script, installed by `make bench`.
+    fn entry() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("bench-peer/node_modules/@automerge/automerge-repo-sync-server/src/index.js")
     }
 }
 
@@ -120,17 +138,34 @@ async fn start(accord: bool) -> Result<Target> {
     } else {
         Target::Peer(NodePeer::start()?)
     };
-    // The sync server listens before its repo has given the network adapter
-    // a peer id; a `join` until then closes the socket. Wait for a handshake.
-    let deadline = Instant::now() + accord_tests::PATIENCE;
-    while accord_tests::Peer::connect_with(&t.url(), t.token())
-        .await
-        .is_err()
-    {
-        anyhow::ensure!(Instant::now() < deadline, "no handshake with the server");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    t.until_ready().await?;
     Ok(t)
+}
+
+impl Target {
+    /// The sync server listens before its repo has given the network adapter
+    /// a peer id; a `join` until then closes the socket. Waits for a handshake.
+    async fn until_ready(&self) -> Result<()> {
+        let deadline = Instant::now() + accord_tests::PATIENCE;
+        while accord_tests::Peer::connect_with(&self.url(), self.token())
+            .await
+            .is_err()
+        {
+            anyhow::ensure!(Instant::now() < deadline, "no handshake with the server");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
+    /// Kills the server and starts it on the same port and data, so that
+    /// nothing is in its memory.
+    async fn restart(&mut self) -> Result<()> {
+        match self {
+            Target::Accord(s) => s.restart(),
+            Target::Peer(p) => p.restart()?,
+        }
+        self.until_ready().await
+    }
 }
 
 /// One row of the table: scenario, metric, Accord's and the peer's figure.
@@ -169,6 +204,7 @@ fn show<T>(what: &str, r: Result<T>) -> Option<T> {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<()> {
+    accord_tests::server::log_as_deployed();
     let seconds = Duration::from_secs(env_or("BENCH_SECONDS", 10));
     let many = env_or("BENCH_PEERS", 100usize);
     let docs = env_or("BENCH_DOCS", 200usize);
@@ -389,10 +425,11 @@ async fn main() -> Result<()> {
         let scenario = format!("(e) {history} edits of history");
         let mut first = [None, None];
         let mut whole = [None, None];
+        let mut cold = [None, None];
         for (i, accord) in [true, false].into_iter().enumerate() {
             println!("{scenario}, {}:", if accord { "Accord" } else { "peer" });
             // A server that will not start leaves its column not measured.
-            let Some(t) = show("start", start(accord).await) else {
+            let Some(mut t) = show("start", start(accord).await) else {
                 continue;
             };
             let up = Instant::now();
@@ -416,6 +453,21 @@ async fn main() -> Result<()> {
             }
             first[i] = median(&mut f);
             whole[i] = median(&mut w);
+            // The same, with the document only on disk: the server restarted
+            // before each peer (after giving the peer server time to save).
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let mut f = Vec::new();
+            for _ in 0..3 {
+                if show("restart", t.restart().await).is_none() {
+                    break;
+                }
+                if let Some((a, b)) = show("open", load::first_sync(&t.url(), t.token(), id).await)
+                {
+                    println!("  after a restart: first sync message {a:.1} ms, whole document {b:.1} ms");
+                    f.push(a);
+                }
+            }
+            cold[i] = median(&mut f);
         }
         rows.push(Row {
             scenario: scenario.clone(),
@@ -426,11 +478,19 @@ async fn main() -> Result<()> {
             no_peer: false,
         });
         rows.push(Row {
-            scenario,
+            scenario: scenario.clone(),
             metric: "until a new peer holds the text (median of 3)".into(),
             unit: "ms",
             accord: whole[0],
             peer: whole[1],
+            no_peer: false,
+        });
+        rows.push(Row {
+            scenario,
+            metric: "server time to first sync message, document not in memory (after a restart; median of 3)".into(),
+            unit: "ms",
+            accord: cold[0],
+            peer: cold[1],
             no_peer: false,
         });
     }

@@ -22,6 +22,7 @@ fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<()> {
+    accord_tests::server::log_as_deployed();
     let minutes: u64 = setting("SOAK_MINUTES", 30);
     let clients: usize = setting("SOAK_CLIENTS", 500);
     let per_doc: usize = setting("SOAK_PEERS_PER_DOC", 5);
