@@ -102,6 +102,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             config.dist_dir.display()
         );
     }
+    tokio::spawn(log_stats(relay.clone()));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -122,6 +123,24 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("stopped accepting connections; every accepted change is on disk");
     Ok(())
+}
+
+/// Once a minute, what the server holds, for whoever watches its memory
+/// (`ACCORD_TEST_LOGS=1 make soak` prints them beside its RSS figures).
+async fn log_stats(relay: Arc<sync::SyncRelay>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    every.tick().await;
+    loop {
+        every.tick().await;
+        let s = relay.stats();
+        tracing::info!(
+            connections = s.connections,
+            documents = s.documents,
+            actor_bindings = s.actor_bindings,
+            sqlite_kib = storage::sqlite_memory_used() / 1024,
+            "in memory"
+        );
+    }
 }
 
 async fn shutdown_signal() {

@@ -155,6 +155,12 @@ struct Inner {
     readers: tokio::sync::Semaphore,
 }
 
+/// Bytes SQLite has allocated (page caches of every connection, statements).
+pub fn sqlite_memory_used() -> i64 {
+    // SAFETY: a thread-safe counter read with no arguments.
+    unsafe { rusqlite::ffi::sqlite3_memory_used() }
+}
+
 /// Most reads running at once (blocking threads and read connections).
 const MAX_READERS: usize = 8;
 

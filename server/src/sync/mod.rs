@@ -246,9 +246,29 @@ impl SyncRelay {
         self.docs.lock().map(|d| d.len()).unwrap_or(0)
     }
 
+    /// What the relay holds in memory now.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            connections: *self.connections.borrow(),
+            documents: self.open_documents(),
+            actor_bindings: self.actors.lock().map(|a| a.len()).unwrap_or(0),
+        }
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
+}
+
+/// A snapshot of [`SyncRelay::stats`], logged once a minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Sync connections open.
+    pub connections: usize,
+    /// Documents whose actor is in memory.
+    pub documents: usize,
+    /// Actor → person bindings known (every actor that ever wrote).
+    pub actor_bindings: usize,
 }
 
 /// One open sync connection, for [`SyncRelay::drain`].
