@@ -841,7 +841,11 @@ mod tests {
         tokio::time::pause();
         tokio::time::sleep(IDLE * 2).await;
         tokio::time::resume();
-        assert_eq!(relay.open_documents(), 0, "the idle actor is still in memory");
+        assert_eq!(
+            relay.open_documents(),
+            0,
+            "the idle actor is still in memory"
+        );
 
         let mut reader = connection(&relay, "reader");
         let mut read = AutoCommit::new();

@@ -463,7 +463,9 @@ async fn main() -> Result<()> {
                 }
                 if let Some((a, b)) = show("open", load::first_sync(&t.url(), t.token(), id).await)
                 {
-                    println!("  after a restart: first sync message {a:.1} ms, whole document {b:.1} ms");
+                    println!(
+                        "  after a restart: first sync message {a:.1} ms, whole document {b:.1} ms"
+                    );
                     f.push(a);
                 }
             }
