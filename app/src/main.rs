@@ -23,7 +23,28 @@ mod generated {
 /// Interface strings, from `app/locales/*.json` (English is the default).
 mod i18n {
     pub use crate::generated::i18n::*;
-    pub use leptos_i18n::{t, t_string, td_string, I18nContext, Locale as _};
+    pub use leptos_i18n::{t_string, td_string, I18nContext, Locale as _};
+
+    /// A translated text that follows the interface language, as
+    /// leptos_i18n's `t!` (for keys without placeholders, the only kind the
+    /// app passes it). `t!` makes each call site its own closure type, and
+    /// Leptos compiles its text-node code once per type (~330 copies); here
+    /// each call site is only a `fn` choosing the text, and [`text`] is the
+    /// one closure type they all share (smaller wasm, same DOM).
+    macro_rules! t {
+        ($i18n:expr, $($key:tt)+) => {
+            $crate::i18n::text($i18n, |locale| $crate::i18n::td_string!(locale, $($key)+))
+        };
+    }
+    pub(crate) use t;
+
+    /// The text `pick` chooses for the current language, tracked as `t!`'s.
+    pub fn text(
+        i18n: I18nContext<Locale>,
+        pick: fn(Locale) -> &'static str,
+    ) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || pick(i18n.get_locale())
+    }
 
     /// Puts values into a translated template's `{name}` placeholders.
     /// Counts (placeholders in [`COUNTS`] holding a whole number) are written
