@@ -3,9 +3,10 @@
 //! so that a regression fails `make test`. Each file's raw and compressed
 //! size is printed (`cargo test --test size_budget -- --nocapture`).
 //!
-//! The app does not meet the 1 MiB target yet (1,061,094 bytes when this test
-//! was written), so the test enforces `LIMIT` as a ratchet: any growth
-//! beyond it fails. Lower `LIMIT` to `TARGET` once the app fits.
+//! The app did not meet the 1 MiB target when this test was written
+//! (1,061,094 bytes), so the test enforces `LIMIT`, a ratchet: any growth
+//! beyond it fails, and it is lowered as the app shrinks (never above
+//! `TARGET` now that the app fits).
 //!
 //! Raised once, on purpose: the four other UN languages (issue 9) added
 //! 63,454 bytes (1,061,094 → 1,124,548), because leptos_i18n bakes every
@@ -15,6 +16,10 @@
 //! better than -Oz (-20.7 KB), and the language choice kept in localStorage
 //! instead of leptos_i18n's cookie drops leptos-use's cookie code and the
 //! `time` crate (-22.8 KB): 1,082,445 bytes.
+//! Then under the target: `t!` as one closure type shared by every
+//! translated text (-19.0 KB), `Select`'s view compiled once instead of once
+//! per vocabulary, and wasm-opt's `--merge-similar-functions` (-27.6 KB
+//! together): 1,033,599 bytes, so the ratchet is 1,040,000.
 //!
 //! Two figures per file: brotli at quality 11 (what a precompressing build
 //! step would ship; the budget) and at quality 4 (close to what the server's
@@ -25,8 +30,8 @@ use std::path::PathBuf;
 
 /// Issue 7's target.
 const TARGET: u64 = 1024 * 1024;
-/// What the test enforces today (see above).
-const LIMIT: u64 = 1_090_000;
+/// What the test enforces today (see above): at most `TARGET`.
+const LIMIT: u64 = 1_040_000;
 
 fn brotli_len(bytes: &[u8], quality: u32) -> u64 {
     let mut out = Vec::new();

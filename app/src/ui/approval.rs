@@ -249,7 +249,7 @@ fn Bar() -> impl IntoView {
     };
 
     view! {
-        <section class="approval-bar" aria-label=move || t_string!(i18n, approval_label).to_string()>
+        <section class="approval-bar" aria-label=t!(i18n, approval_label)>
             <p class="approval-bar__state" aria-live="polite">
                 {move || if !online.get() {
                     t_string!(i18n, approval_offline).to_string()
@@ -271,7 +271,7 @@ fn Bar() -> impl IntoView {
             </Show>
             <Show when=move || may_approve.get() && online.get() && confirming.get()>
                 <div class="approval-bar__confirm record__confirm" role="group"
-                    aria-label=move || t_string!(i18n, approval_approve).to_string()>
+                    aria-label=t!(i18n, approval_approve)>
                     {move || match blocked() {
                         Some(why) => view! { <p>{why}</p> }.into_any(),
                         None => view! { <p>{confirm_text}</p> }.into_any(),

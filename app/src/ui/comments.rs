@@ -344,7 +344,7 @@ pub fn CommentsPanel() -> impl IntoView {
             {move || ids.with(|i| i.is_empty()).then(|| view! {
                 <p class="comments__empty">{t!(i18n, comments_empty)}</p>
             })}
-            <ol class="comments__list" aria-label=move || t_string!(i18n, comments_list_label).to_string()>
+            <ol class="comments__list" aria-label=t!(i18n, comments_list_label)>
                 <For each=move || ids.get() key=|id| id.clone() let:id>
                     <ThreadItem id threads may />
                 </For>
@@ -415,7 +415,7 @@ fn Composer(target: Target) -> impl IntoView {
             <textarea
                 id=NEW_COMMENT_ID
                 rows=3
-                placeholder=move || t_string!(i18n, comments_body_label).to_string()
+                placeholder=t!(i18n, comments_body_label)
                 prop:value=move || body.get()
                 on:input=move |ev| body.set(event_target_value(&ev))
             ></textarea>
@@ -550,7 +550,7 @@ fn ThreadItem(id: String, threads: Memo<Vec<ThreadView>>, may: Memo<bool>) -> im
                 <article aria-label=label>
                     <p class="comment__field">
                         <button type="button" class="link-button" on:click=show
-                            title=move || t_string!(i18n, comments_show).to_string()>
+                            title=t!(i18n, comments_show)>
                             {field}
                         </button>
                     </p>
@@ -590,7 +590,7 @@ fn ThreadItem(id: String, threads: Memo<Vec<ThreadView>>, may: Memo<bool>) -> im
                             <textarea
                                 id=reply_id()
                                 rows=2
-                                placeholder=move || t_string!(i18n, comments_reply_label).to_string()
+                                placeholder=t!(i18n, comments_reply_label)
                                 prop:value=move || reply.get()
                                 on:input=move |ev| reply.set(event_target_value(&ev))
                             ></textarea>

@@ -180,7 +180,7 @@ fn Engagements() -> impl IntoView {
                 }.into_any()),
                 _ => None,
             })}
-            <div class="filters" role="group" aria-label=move || t_string!(i18n, filters_label).to_string()>
+            <div class="filters" role="group" aria-label=t!(i18n, filters_label)>
                 <div class="field field--inline">
                     <label for="filter-stage">{t!(i18n, filter_stage)}</label>
                     <select id="filter-stage" on:change=move |ev| stage_filter.set(event_target_value(&ev))>

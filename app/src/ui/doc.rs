@@ -482,7 +482,7 @@ fn OpenDocument(id: DocumentId) -> impl IntoView {
     });
     view! {
         <div class="page editor">
-            <nav class="breadcrumbs" aria-label=move || t_string!(i18n, breadcrumbs_label).to_string()>
+            <nav class="breadcrumbs" aria-label=t!(i18n, breadcrumbs_label)>
                 <A href="/">{t!(i18n, back_home)}</A>
                 {back.map(|engagement| view! {
                     <span aria-hidden="true">" › "</span>
@@ -599,7 +599,7 @@ pub fn People() -> impl IntoView {
     view! {
         <section class="people">
             <h2 class="people__heading" aria-hidden="true">{t!(i18n, people_label)}</h2>
-            <ul class="people__list" aria-label=move || t_string!(i18n, people_label).to_string()>
+            <ul class="people__list" aria-label=t!(i18n, people_label)>
                 <For
                     each=move || people.get()
                     key=|p| (p.session.clone(), p.name.clone(), p.field.clone())

@@ -35,7 +35,7 @@ fn OpenEngagement(id: DocumentId) -> impl IntoView {
     let doc = DocContext::open(id).provide();
     view! {
         <div class="page engagement">
-            <nav class="breadcrumbs" aria-label=move || t_string!(i18n, breadcrumbs_label).to_string()>
+            <nav class="breadcrumbs" aria-label=t!(i18n, breadcrumbs_label)>
                 <A href="/">{t!(i18n, back_dashboard)}</A>
             </nav>
             <DocumentGate doc>

@@ -197,6 +197,34 @@ pub fn Select<V: Vocabulary>(
     #[prop(optional)]
     _vocabulary: PhantomData<V>,
 ) -> impl IntoView {
+    let choices = Choices {
+        first: V::all()[0].id(),
+        known: |id| V::parse(id).is_some(),
+        options: |i18n| V::all().iter().map(|v| (v.id(), v.label(i18n))).collect(),
+    };
+    select_view(path, label, dom_id, hint, read_only, note_id, choices)
+}
+
+/// What [`Select`] needs of its vocabulary, as plain functions: the view
+/// below is then compiled once, not once per vocabulary.
+#[derive(Clone, Copy)]
+struct Choices {
+    /// The default value's identifier.
+    first: &'static str,
+    known: fn(&str) -> bool,
+    /// Each value's identifier and translated label, in order.
+    options: fn(I18nContext<Locale>) -> Vec<(&'static str, String)>,
+}
+
+fn select_view(
+    path: FieldPath,
+    label: Signal<String>,
+    dom_id: Option<String>,
+    hint: Option<Signal<String>>,
+    read_only: Option<Signal<Option<String>>>,
+    note_id: Option<String>,
+    choices: Choices,
+) -> impl IntoView {
     let i18n = use_i18n();
     let doc = use_doc();
     let frame = Frame::new(&doc, &path, dom_id, hint, read_only, note_id);
@@ -206,7 +234,7 @@ pub fn Select<V: Vocabulary>(
     let selected = Memo::new(move |_| {
         current.with(|id| {
             if id.is_empty() {
-                V::all()[0].id().to_string()
+                choices.first.to_string()
             } else {
                 id.clone()
             }
@@ -215,7 +243,7 @@ pub fn Select<V: Vocabulary>(
     let path = StoredValue::new(path);
     let on_change = move |ev| {
         let new = event_target_value(&ev);
-        if locked.get_untracked() || V::parse(&new).is_none() {
+        if locked.get_untracked() || !(choices.known)(&new) {
             return;
         }
         doc.edit(|d| path.with_value(|p| d.put_scalar(p, new.as_str())));
@@ -235,14 +263,13 @@ pub fn Select<V: Vocabulary>(
                 {move || {
                     let chosen = selected.get();
                     // A value this version does not know stays, shown as stored.
-                    let unknown = V::parse(&chosen).is_none().then(|| view! {
+                    let unknown = (!(choices.known)(&chosen)).then(|| view! {
                         <option value=chosen.clone() selected=true>{chosen.clone()}</option>
                     });
-                    let options = V::all()
-                        .iter()
-                        .map(|v| {
-                            let id = v.id();
-                            view! { <option value=id selected=chosen == id>{v.label(i18n)}</option> }
+                    let options = (choices.options)(i18n)
+                        .into_iter()
+                        .map(|(id, label)| {
+                            view! { <option value=id selected=chosen == id>{label}</option> }
                         })
                         .collect_view();
                     view! { {unknown} {options} }

@@ -40,7 +40,7 @@ pub fn Header() -> impl IntoView {
                     <Show when=move || admin.get()>
                         <nav
                             class="site-nav"
-                            aria-label=move || t_string!(i18n, nav_label).to_string()
+                            aria-label=t!(i18n, nav_label)
                         >
                             <ul class="site-nav__list">
                                 <li>

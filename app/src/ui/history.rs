@@ -254,7 +254,7 @@ fn OpenHistory(id: DocumentId) -> impl IntoView {
     let back = format!("/doc/{id}");
     view! {
         <div class="page history-page">
-            <nav class="breadcrumbs" aria-label=move || t_string!(i18n, breadcrumbs_label).to_string()>
+            <nav class="breadcrumbs" aria-label=t!(i18n, breadcrumbs_label)>
                 <A href="/">{t!(i18n, back_home)}</A>
                 <span aria-hidden="true">" › "</span>
                 <A href=back.clone()>{t!(i18n, history_back_to_document)}</A>
@@ -484,7 +484,7 @@ fn CompareView(comparison: Memo<Comparison>, people: Memo<Vec<String>>) -> impl 
             .collect_view();
         view! {
             <h3 class="visually-hidden">{t!(i18n, history_summary_heading)}</h3>
-            <ul class="history-summary" aria-label=move || t_string!(i18n, history_summary_heading).to_string()>{summary}</ul>
+            <ul class="history-summary" aria-label=t!(i18n, history_summary_heading)>{summary}</ul>
             <ol class="history-changes">{changes}</ol>
         }
         .into_any()
@@ -708,7 +708,7 @@ fn WhoWroteWhat(
                         <li><span class=palette(&people, &a.key)>{name_of(i18n, &a)}</span></li>
                     }).collect_view();
                     view! {
-                        <ul class="legend" aria-label=move || t_string!(i18n, history_who_legend).to_string()>{legend}</ul>
+                        <ul class="legend" aria-label=t!(i18n, history_who_legend)>{legend}</ul>
                         <p class="attributed">{text}</p>
                     }.into_any()
                 }

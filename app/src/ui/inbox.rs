@@ -154,7 +154,7 @@ fn Inbox(id: DocumentId) -> impl IntoView {
             }
         })}
         <div class="page inbox">
-            <nav class="breadcrumbs" aria-label=move || t_string!(i18n, breadcrumbs_label).to_string()>
+            <nav class="breadcrumbs" aria-label=t!(i18n, breadcrumbs_label)>
                 <A href="/">{t!(i18n, back_dashboard)}</A>
                 <span aria-hidden="true">" › "</span>
                 <A href=format!("/engagement/{id}")>{t!(i18n, back_engagement)}</A>

@@ -189,7 +189,7 @@ fn PrintDocument(id: DocumentId) -> impl IntoView {
 
     view! {
         <div class="page print-page">
-            <nav class="breadcrumbs print-page__tools" aria-label=move || t_string!(i18n, breadcrumbs_label).to_string()>
+            <nav class="breadcrumbs print-page__tools" aria-label=t!(i18n, breadcrumbs_label)>
                 <A href=format!("/doc/{id}")>{t!(i18n, print_back)}</A>
                 <button type="button" class="button button--small button--primary" on:click=print>
                     {t!(i18n, print_print)}

@@ -328,7 +328,7 @@ fn SubmitPanel(submitted: Memo<bool>) -> impl IntoView {
                         </button>
                     }
                 >
-                    <div class="record__confirm" role="group" aria-label=move || t_string!(i18n, submission_submit).to_string()>
+                    <div class="record__confirm" role="group" aria-label=t!(i18n, submission_submit)>
                         <p>{t!(i18n, submission_submit_confirm)}</p>
                         <button type="button" class="button button--primary" on:click=submit>
                             {t!(i18n, submission_submit_yes)}
@@ -416,7 +416,7 @@ fn WithdrawPanel(meta: RwSignal<Option<Entry>>, withdrawn: Memo<bool>) -> impl I
                                 </button>
                             }
                         >
-                            <div class="record__confirm withdraw-confirm" role="group" aria-label=move || t_string!(i18n, submission_withdraw).to_string()>
+                            <div class="record__confirm withdraw-confirm" role="group" aria-label=t!(i18n, submission_withdraw)>
                                 <p>{t!(i18n, submission_withdraw_confirm)}</p>
                                 <div class="field">
                                     <label for="withdraw-reason">{t!(i18n, submission_withdraw_reason)}</label>

@@ -35,7 +35,7 @@ fn OpenTrace(id: DocumentId) -> impl IntoView {
     let doc = DocContext::open(id).provide();
     view! {
         <div class="page trace">
-            <nav class="breadcrumbs" aria-label=move || t_string!(i18n, breadcrumbs_label).to_string()>
+            <nav class="breadcrumbs" aria-label=t!(i18n, breadcrumbs_label)>
                 <A href="/">{t!(i18n, back_dashboard)}</A>
                 <span aria-hidden="true">" › "</span>
                 <A href=format!("/engagement/{id}")>{t!(i18n, back_engagement)}</A>
@@ -545,7 +545,7 @@ fn NeedCard(need: NeedLine) -> impl IntoView {
                         <li>
                             {output}
                             {(!activities.is_empty()).then(|| view! {
-                                <ul class="trace__activities" aria-label=move || t_string!(i18n, trace_activities).to_string()>
+                                <ul class="trace__activities" aria-label=t!(i18n, trace_activities)>
                                     {activities.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}
                                 </ul>
                             })}
