@@ -6,6 +6,8 @@
 //! keeps it on the moved record's button, Remove on its confirmation,
 //! Escape or Keep it back on Remove, and a removal on the list's Add button.
 
+use std::sync::Arc;
+
 use accord_shared::docs::items::Positioned;
 use autosurgeon::Reconcile;
 use leptos::prelude::*;
@@ -13,7 +15,7 @@ use wasm_bindgen::JsCast;
 
 use super::doc::{problem_text, use_doc};
 use super::fields::dom_id_for;
-use crate::draft::{ordered_ids, FieldPath};
+use crate::draft::{ordered_ids, Draft, EditError, FieldPath};
 use crate::i18n::*;
 
 /// `need “Legal aid”`, or `need 3` while it has no name: how the buttons
@@ -66,6 +68,33 @@ where
     F: Fn(String) -> IV + Clone + Send + Sync + 'static,
     IV: IntoView + 'static,
 {
+    let rows = Rows {
+        push: Arc::new(move |d: &mut Draft, p: &FieldPath| d.push_record(p, blank())),
+        row: Arc::new(move |id| row(id).into_any()),
+    };
+    record_list_view(path, heading, add_label, empty, item, rows, level)
+}
+
+type PushRecord = dyn Fn(&mut Draft, &FieldPath) -> Result<String, EditError> + Send + Sync;
+
+/// What [`RecordList`] does with its record type and row renderer, behind
+/// `dyn`: the list below is then compiled once, not once per kind of record.
+struct Rows {
+    /// Appends a blank record to the collection; its id.
+    push: Arc<PushRecord>,
+    row: Arc<dyn Fn(String) -> AnyView + Send + Sync>,
+}
+
+fn record_list_view(
+    path: FieldPath,
+    heading: Signal<String>,
+    add_label: Signal<String>,
+    empty: Signal<String>,
+    item: Callback<(String, usize), String>,
+    rows: Rows,
+    level: u8,
+) -> impl IntoView {
+    let Rows { push, row } = rows;
     let i18n = use_i18n();
     let doc = use_doc();
     let ids = {
@@ -90,7 +119,7 @@ where
             }
             let mut new_id = None;
             doc.edit(|d| {
-                let id = path.with_value(|p| d.push_record(p, blank()))?;
+                let id = path.with_value(|p| push(d, p))?;
                 new_id = Some(id);
                 Ok(true)
             });
