@@ -6,6 +6,10 @@
 //! Settings (environment): SOAK_MINUTES (30), SOAK_CLIENTS (500),
 //! SOAK_PEERS_PER_DOC (5), SOAK_EDITS_PER_SECOND per client (0.5),
 //! SOAK_WARMUP_MINUTES (5), SOAK_RSS_GROWTH_PERCENT allowed after warm-up (10).
+//!
+//! With ACCORD_TEST_LOGS=1 the server's log shows, once a minute, what it
+//! holds (connections, documents in memory, actor bindings, SQLite's
+//! memory) beside these figures.
 
 use std::time::{Duration, Instant};
 
