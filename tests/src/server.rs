@@ -30,15 +30,15 @@ pub const OFFICER_EMAIL: &str = "officer@accord.test";
 pub const OFFICER_PASSWORD: &str = "a field officer's passphrase";
 
 /// The log filter test servers run with: debug, so that `ACCORD_TEST_LOGS=1`
-/// shows what a failing test did. Benchmarks set the server's own default
-/// instead ([`log_as_deployed`]): formatting debug lines that nobody reads
-/// showed up in their profiles.
-static SERVER_LOG: std::sync::Mutex<&str> = std::sync::Mutex::new("accord_server=debug");
+/// shows what a failing test did. `None`: no `RUST_LOG`, the server's own
+/// default, which benchmarks ask for ([`log_as_deployed`]): formatting debug
+/// lines that nobody reads showed up in their profiles.
+static SERVER_LOG: std::sync::Mutex<Option<&str>> =
+    std::sync::Mutex::new(Some("accord_server=debug"));
 
 /// Servers started from now on log as `accord serve` does by default.
 pub fn log_as_deployed() {
-    *SERVER_LOG.lock().unwrap_or_else(|p| p.into_inner()) =
-        "accord_server=info,accord=info,tower_http=warn";
+    *SERVER_LOG.lock().unwrap_or_else(|p| p.into_inner()) = None;
 }
 
 /// A running `accord serve` on a free loopback port; killed when dropped.
@@ -172,7 +172,12 @@ impl TestServer {
     }
 
     fn spawn(&mut self) {
-        let child = Command::new(accord_bin())
+        let mut cmd = Command::new(accord_bin());
+        match *SERVER_LOG.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(filter) => cmd.env("RUST_LOG", filter),
+            None => cmd.env_remove("RUST_LOG"),
+        };
+        let child = cmd
             .arg("serve")
             .arg("--addr")
             .arg(format!("127.0.0.1:{}", self.port))
@@ -182,10 +187,6 @@ impl TestServer {
             .arg(&self.dist)
             .arg("--no-seed")
             .args(&self.args)
-            .env(
-                "RUST_LOG",
-                *SERVER_LOG.lock().unwrap_or_else(|p| p.into_inner()),
-            )
             // ACCORD_TEST_LOGS=1 shows the server's log while debugging a test.
             .stdout(if std::env::var_os("ACCORD_TEST_LOGS").is_some() {
                 Stdio::inherit()

@@ -84,7 +84,7 @@ impl NodePeer {
         );
         let data = tempfile::tempdir()?;
         let port = accord_tests::server::free_port();
-        let child = Self::spawn(&main, port, data.path())?;
+        let child = Self::spawn(port, data.path())?;
         Ok(Self {
             child,
             port,
@@ -92,9 +92,9 @@ impl NodePeer {
         })
     }
 
-    fn spawn(main: &Path, port: u16, data: &Path) -> Result<Child> {
+    fn spawn(port: u16, data: &Path) -> Result<Child> {
         let child = Command::new("node")
-            .arg(main)
+            .arg(Self::entry())
             .current_dir(data)
             .env("PORT", port.to_string())
             .env("DATA_DIR", data.join("amrg"))
@@ -114,7 +114,7 @@ impl NodePeer {
     fn restart(&mut self) -> Result<()> {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.child = Self::spawn(&Self::entry(), self.port, self._data.path())?;
+        self.child = Self::spawn(self.port, self._data.path())?;
         Ok(())
     }
 
