@@ -47,6 +47,10 @@ pub struct Provenance {
 #[derive(Debug, Default)]
 pub struct StoredDocument {
     pub snapshot: Option<Vec<u8>>,
+    /// The snapshot's heads (32-byte change hashes, one after another), so
+    /// the document's heads are known before it is loaded; `None` for a
+    /// snapshot stored before Accord kept them.
+    pub snapshot_heads: Option<Vec<u8>>,
     pub changes: Vec<Vec<u8>>,
     /// Row id of the last change returned; compaction covers up to it.
     pub last_change_id: i64,
@@ -123,6 +127,7 @@ enum WriteOp {
     Compact {
         doc: DocumentId,
         snapshot: Vec<u8>,
+        heads: Vec<u8>,
         upto_change_id: i64,
         done: oneshot::Sender<Result<(), StorageError>>,
     },
@@ -219,21 +224,41 @@ impl Store {
         rx.await.map_err(|_| StorageError::WriterGone)?
     }
 
-    /// Replaces the document's snapshot and drops the changes it covers.
+    /// Replaces the document's snapshot (with its heads: 32-byte change
+    /// hashes, one after another) and drops the changes it covers.
     pub async fn compact(
         &self,
         doc: DocumentId,
         snapshot: Vec<u8>,
+        heads: Vec<u8>,
         upto_change_id: i64,
     ) -> Result<(), StorageError> {
         let (done, rx) = oneshot::channel();
         self.send(WriteOp::Compact {
             doc,
             snapshot,
+            heads,
             upto_change_id,
             done,
         })?;
         rx.await.map_err(|_| StorageError::WriterGone)?
+    }
+
+    /// Stores the heads of a snapshot kept before Accord stored them with it
+    /// (32-byte change hashes, one after another).
+    pub async fn set_snapshot_heads(
+        &self,
+        doc: DocumentId,
+        heads: Vec<u8>,
+    ) -> Result<(), StorageError> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE snapshots SET heads = ?2 WHERE doc_id = ?1 AND heads IS NULL",
+                params![doc.as_bytes().as_slice(), heads],
+            )
+            .map(drop)
+        })
+        .await
     }
 
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StorageError> {
@@ -299,15 +324,15 @@ impl Store {
     pub async fn load(&self, doc: DocumentId) -> Result<StoredDocument, StorageError> {
         self.read(move |conn| {
             let key = doc.as_bytes().to_vec();
-            let snapshot: Option<(Vec<u8>, i64)> = conn
+            let snapshot: Option<(Vec<u8>, i64, Option<Vec<u8>>)> = conn
                 .query_row(
-                    "SELECT data, upto FROM snapshots WHERE doc_id = ?1",
+                    "SELECT data, upto, heads FROM snapshots WHERE doc_id = ?1",
                     [&key],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
             let (owner, governance) = read_meta(conn, &key)?;
-            let upto = snapshot.as_ref().map_or(0, |(_, u)| *u);
+            let upto = snapshot.as_ref().map_or(0, |(_, u, _)| *u);
             let mut stmt = conn.prepare_cached(
                 "SELECT id, data FROM changes WHERE doc_id = ?1 AND id > ?2 ORDER BY id",
             )?;
@@ -321,8 +346,13 @@ impl Store {
                 last = id;
                 changes.push(data);
             }
+            let (snapshot, snapshot_heads) = match snapshot {
+                Some((data, _, heads)) => (Some(data), heads),
+                None => (None, None),
+            };
             Ok(StoredDocument {
-                snapshot: snapshot.map(|(d, _)| d),
+                snapshot,
+                snapshot_heads,
                 changes,
                 last_change_id: last,
                 owner,
@@ -688,6 +718,7 @@ CREATE INDEX IF NOT EXISTS changes_by_doc ON changes(doc_id, id);
 CREATE TABLE IF NOT EXISTS snapshots (
     doc_id BLOB PRIMARY KEY,
     data BLOB NOT NULL,
+    heads BLOB,
     upto INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
@@ -875,6 +906,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         ("documents", "shared", "INTEGER NOT NULL DEFAULT 0"),
         ("documents", "submitted", "INTEGER NOT NULL DEFAULT 0"),
         ("documents", "withdrawn", "INTEGER NOT NULL DEFAULT 0"),
+        ("snapshots", "heads", "BLOB"),
         (
             "memberships",
             "parties_granted",
@@ -1003,16 +1035,18 @@ fn write_batch(
                 WriteOp::Compact {
                     doc,
                     snapshot,
+                    heads,
                     upto_change_id,
                     ..
                 } => {
                     let key = doc.as_bytes().as_slice();
                     insert_doc.execute(params![key, now])?;
                     tx.execute(
-                        "INSERT INTO snapshots (doc_id, data, upto, updated_at) VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT(doc_id) DO UPDATE SET data = excluded.data, upto = excluded.upto, updated_at = excluded.updated_at
+                        "INSERT INTO snapshots (doc_id, data, heads, upto, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT(doc_id) DO UPDATE SET data = excluded.data, heads = excluded.heads,
+                             upto = excluded.upto, updated_at = excluded.updated_at
                          WHERE excluded.upto >= snapshots.upto",
-                        params![key, snapshot, upto_change_id, now],
+                        params![key, snapshot, heads, upto_change_id, now],
                     )?;
                     tx.execute(
                         "DELETE FROM changes WHERE doc_id = ?1 AND id <= ?2",
@@ -1048,12 +1082,16 @@ mod tests {
                 .append(doc, vec![b"a".to_vec(), b"b".to_vec()])
                 .await
                 .unwrap();
-            store.compact(doc, b"snap".to_vec(), last).await.unwrap();
+            store
+                .compact(doc, b"snap".to_vec(), vec![7; 32], last)
+                .await
+                .unwrap();
             store.append(doc, vec![b"c".to_vec()]).await.unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
         let loaded = store.load(doc).await.unwrap();
         assert_eq!(loaded.snapshot.as_deref(), Some(&b"snap"[..]));
+        assert_eq!(loaded.snapshot_heads, Some(vec![7; 32]));
         assert_eq!(loaded.changes, vec![b"c".to_vec()]);
         assert_eq!(store.document_count().await.unwrap(), 1);
         let empty = store.load(DocumentId::random()).await.unwrap();

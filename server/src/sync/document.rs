@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use super::inspect::inspect;
 use super::{ConnHandle, ConnId, SyncRelay};
 use crate::auth::User;
-use crate::storage::{Governance, Membership, Provenance};
+use crate::storage::{Governance, Membership, Provenance, StoredDocument};
 
 /// What a connection asks of a document.
 pub(crate) enum DocCommand {
@@ -87,6 +87,85 @@ pub(crate) struct DocActor {
     /// (a peer whose later message already named those heads would otherwise
     /// never hear that its changes are stored, and count them unsent).
     to_acknowledge: Vec<ConnId>,
+    /// Peers sent the stored document while it loaded, with the heads they
+    /// were told: once loaded, their sync state says so, so Automerge does
+    /// not send it to them a second time.
+    previewed: HashMap<ConnId, Vec<ChangeHash>>,
+}
+
+/// What a peer that has nothing is sent while a stored document loads: the
+/// snapshot and the changes stored after it, as one version 2 sync message
+/// (the message Automerge itself sends such a peer, without first
+/// rebuilding every change of the history).
+struct Preview {
+    heads: Vec<ChangeHash>,
+    data: Vec<u8>,
+}
+
+impl Preview {
+    /// `None` when the snapshot's heads were not stored (or a stored change
+    /// does not parse: the load reports it): the peer waits for the load.
+    fn of(stored: &StoredDocument) -> Option<Self> {
+        let snapshot = stored.snapshot.as_ref()?;
+        let mut heads = std::collections::BTreeSet::new();
+        for hash in stored.snapshot_heads.as_ref()?.chunks(32) {
+            heads.insert(ChangeHash::try_from(hash).ok()?);
+        }
+        let size = snapshot.len() + stored.changes.iter().map(Vec::len).sum::<usize>();
+        let mut bytes = Vec::with_capacity(size);
+        bytes.extend_from_slice(snapshot);
+        // Stored in the order they were applied: a change's dependencies come before it.
+        for raw in &stored.changes {
+            let change = automerge::Change::from_bytes(raw.clone()).ok()?;
+            for dep in change.deps() {
+                heads.remove(dep);
+            }
+            heads.insert(change.hash());
+            bytes.extend_from_slice(raw);
+        }
+        let heads: Vec<ChangeHash> = heads.into_iter().collect();
+        let mut flags = sync::MessageFlags::new();
+        flags.set(sync::MessageFlags::SUPPORTS_SYNC_RESET);
+        let message = sync::Message {
+            heads: heads.clone(),
+            need: Vec::new(),
+            have: Vec::new(),
+            changes: bytes.into(),
+            flags: Some(flags),
+            version: sync::MessageVersion::V2,
+        };
+        Some(Self {
+            heads,
+            data: message.encode(),
+        })
+    }
+}
+
+/// Heads as stored beside a snapshot: 32-byte hashes, one after another.
+fn heads_bytes(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+/// Builds the document from what is stored (slow for a long history:
+/// Automerge rebuilds every change to know its hash), and the snapshot's
+/// heads when they were not stored with it.
+fn open(stored: StoredDocument) -> Result<(Automerge, Option<Vec<ChangeHash>>), String> {
+    let mut snapshot_heads = None;
+    let mut doc = match &stored.snapshot {
+        Some(bytes) => {
+            let doc = Automerge::load(bytes).map_err(|e| format!("snapshot is unreadable: {e}"))?;
+            if stored.snapshot_heads.is_none() {
+                snapshot_heads = Some(doc.get_heads());
+            }
+            doc
+        }
+        None => Automerge::new(),
+    };
+    for change in &stored.changes {
+        doc.load_incremental(change)
+            .map_err(|e| format!("a stored change is unreadable: {e}"))?;
+    }
+    Ok((doc, snapshot_heads))
 }
 
 /// An actor ends with peers only when it panicked (every other way out
@@ -126,16 +205,28 @@ impl DocActor {
             members: HashMap::new(),
             restricted_reads: Vec::new(),
             to_acknowledge: Vec::new(),
+            previewed: HashMap::new(),
         }
     }
 
     pub(crate) async fn run(mut self, mut rx: mpsc::Receiver<DocCommand>) {
-        if let Err(message) = self.load().await {
-            tracing::error!(doc = %self.id, %message, "document could not be loaded");
-            self.refuse_all(&mut rx, &message).await;
-            return;
-        }
+        let mut carried = match self.load(&mut rx).await {
+            Ok(arrived_while_loading) => arrived_while_loading,
+            Err(message) => {
+                tracing::error!(doc = %self.id, %message, "document could not be loaded");
+                self.refuse_all(&mut rx, &message).await;
+                return;
+            }
+        };
         loop {
+            if !carried.is_empty() {
+                let batch = std::mem::take(&mut carried);
+                if !self.process(batch).await {
+                    break;
+                }
+                self.previewed.clear();
+                continue;
+            }
             let first = if self.peers.is_empty() {
                 match tokio::time::timeout(IDLE, rx.recv()).await {
                     Ok(Some(cmd)) => cmd,
@@ -160,31 +251,7 @@ impl DocActor {
                     Err(_) => break,
                 }
             }
-            let (flushes, batch): (Vec<_>, Vec<_>) = batch
-                .into_iter()
-                .partition(|c| matches!(c, DocCommand::Flush(_)));
-            let handled = if batch.is_empty() {
-                Ok(())
-            } else {
-                self.handle(batch).await
-            };
-            for flush in flushes {
-                if let DocCommand::Flush(done) = flush {
-                    let _ = done.send(());
-                }
-            }
-            if let Err(reason) = handled {
-                // The in-memory copy may now hold changes that are not on disk:
-                // drop it, so the next actor reloads exactly what was stored.
-                tracing::error!(doc = %self.id, %reason, "storage failed; disconnecting the document's peers");
-                for peer in self.peers.values() {
-                    peer.conn.close(
-                        CLOSE_INTERNAL,
-                        format!("the server could not store changes ({reason}); reconnect shortly"),
-                    );
-                }
-                self.peers.clear();
-                self.relay.retire_now(self.id);
+            if !self.process(batch).await {
                 break;
             }
         }
@@ -195,29 +262,142 @@ impl DocActor {
         }
     }
 
-    async fn load(&mut self) -> Result<(), String> {
+    /// Handles one batch and answers its flushes; `false` when storage
+    /// failed and the actor must stop.
+    async fn process(&mut self, batch: Vec<DocCommand>) -> bool {
+        let (flushes, batch): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .partition(|c| matches!(c, DocCommand::Flush(_)));
+        let handled = if batch.is_empty() {
+            Ok(())
+        } else {
+            self.handle(batch).await
+        };
+        for flush in flushes {
+            if let DocCommand::Flush(done) = flush {
+                let _ = done.send(());
+            }
+        }
+        let Err(reason) = handled else {
+            return true;
+        };
+        // The in-memory copy may now hold changes that are not on disk:
+        // drop it, so the next actor reloads exactly what was stored.
+        tracing::error!(doc = %self.id, %reason, "storage failed; disconnecting the document's peers");
+        for peer in self.peers.values() {
+            peer.conn.close(
+                CLOSE_INTERNAL,
+                format!("the server could not store changes ({reason}); reconnect shortly"),
+            );
+        }
+        self.peers.clear();
+        self.relay.retire_now(self.id);
+        false
+    }
+
+    /// Loads the document off the async workers. While a long history
+    /// loads, a peer that has nothing and may read it is sent the stored
+    /// bytes at once (see [`Preview`]); the commands that arrived meanwhile
+    /// are returned, to be handled first and in order.
+    async fn load(
+        &mut self,
+        rx: &mut mpsc::Receiver<DocCommand>,
+    ) -> Result<Vec<DocCommand>, String> {
         let stored = self
             .relay
             .store()
             .load(self.id)
             .await
             .map_err(|e| e.to_string())?;
-        let mut doc = match &stored.snapshot {
-            Some(bytes) => {
-                Automerge::load(bytes).map_err(|e| format!("snapshot is unreadable: {e}"))?
-            }
-            None => Automerge::new(),
-        };
-        for change in &stored.changes {
-            doc.load_incremental(change)
-                .map_err(|e| format!("a stored change is unreadable: {e}"))?;
-        }
         self.since_snapshot = stored.changes.len();
         self.last_change_id = stored.last_change_id;
         self.owner = stored.owner;
         self.governance = stored.governance;
+        let (stored, preview) = if stored.snapshot_heads.is_some() {
+            tokio::task::spawn_blocking(move || {
+                let preview = Preview::of(&stored);
+                (stored, preview)
+            })
+            .await
+            .map_err(|e| format!("loading stopped: {e}"))?
+        } else {
+            (stored, None)
+        };
+        let mut loading = tokio::task::spawn_blocking(move || open(stored));
+        let mut arrived = Vec::new();
+        let mut listening = preview.is_some();
+        let (doc, snapshot_heads) = loop {
+            tokio::select! {
+                // Whoever is waiting is answered before the load is taken.
+                biased;
+                cmd = rx.recv(), if listening => match cmd {
+                    Some(cmd) => {
+                        if let Some(preview) = &preview {
+                            self.send_preview(&cmd, preview).await;
+                        }
+                        arrived.push(cmd);
+                    }
+                    None => listening = false,
+                },
+                loaded = &mut loading => {
+                    break loaded.map_err(|e| format!("loading stopped: {e}"))??;
+                }
+            }
+        };
+        if let Some(preview) = &preview {
+            if doc.get_heads() != preview.heads {
+                tracing::warn!(doc = %self.id, "the stored heads differ from the loaded document's");
+            }
+        }
         self.doc = doc;
-        Ok(())
+        if let Some(heads) = snapshot_heads {
+            // Stored before Accord kept a snapshot's heads: store them, so the
+            // next load can answer before it finishes.
+            if let Err(e) = self
+                .relay
+                .store()
+                .set_snapshot_heads(self.id, heads_bytes(&heads))
+                .await
+            {
+                tracing::warn!(doc = %self.id, error = %e, "could not store the snapshot's heads");
+            }
+        }
+        Ok(arrived)
+    }
+
+    /// While the document loads: sends the stored document to a newcomer
+    /// who has nothing, supports version 2 messages and may read it.
+    /// Restricted documents and submissions wait for the load (each read of
+    /// the one is audited first; who reads the other depends on its text).
+    async fn send_preview(&mut self, cmd: &DocCommand, preview: &Preview) {
+        let DocCommand::Sync { conn, message, .. } = cmd else {
+            return;
+        };
+        let wants_it = message.heads.is_empty()
+            && message
+                .flags
+                .is_some_and(|f| !f.contains(sync::MessageFlags::READ_ONLY));
+        if !wants_it || self.previewed.contains_key(&conn.id) {
+            return;
+        }
+        self.learn_members(std::slice::from_ref(cmd)).await;
+        let may_read = match self.governance {
+            Some(g) if !matches!(g.kind, DocKind::Parties | DocKind::Submission) => self
+                .role_of(&conn.user)
+                .is_some_and(|role| WritePolicy::may_read(role, g.kind, self.facts(&conn.user))),
+            Some(_) => false,
+            None => conn.user.role == Role::Admin || self.owner == Some(conn.user.id),
+        };
+        if !may_read {
+            return;
+        }
+        conn.send(&Message::Sync {
+            sender_id: self.relay.server_peer_id.clone(),
+            target_id: conn.peer_id.clone(),
+            document_id: self.id_text.clone(),
+            data: preview.data.clone(),
+        });
+        self.previewed.insert(conn.id, preview.heads.clone());
     }
 
     async fn refuse_all(&mut self, rx: &mut mpsc::Receiver<DocCommand>, message: &str) {
@@ -590,6 +770,13 @@ impl DocActor {
             self.peers.remove(&id);
             return;
         }
+        if let Some(sent) = self.previewed.remove(&id) {
+            // It was sent the stored document while it loaded: as if
+            // Automerge had sent it, so it is not sent again.
+            peer.state.have_responded = true;
+            peer.state.last_sent_heads = sent;
+            peer.state.in_flight = true;
+        }
         if self.doc.get_heads() != heads_before {
             self.to_acknowledge.push(id);
         }
@@ -698,10 +885,11 @@ impl DocActor {
     /// Folds the stored changes into one snapshot; a failure only delays it.
     async fn compact(&mut self) {
         let snapshot = tokio::task::block_in_place(|| self.doc.save());
+        let heads = heads_bytes(&self.doc.get_heads());
         match self
             .relay
             .store()
-            .compact(self.id, snapshot, self.last_change_id)
+            .compact(self.id, snapshot, heads, self.last_change_id)
             .await
         {
             Ok(()) => self.since_snapshot = 0,
@@ -736,12 +924,21 @@ mod tests {
     use crate::sync::Outgoing;
 
     fn connection(relay: &SyncRelay, name: &str) -> (ConnHandle, mpsc::Receiver<Outgoing>) {
+        connection_as(relay, name, 1, Role::Admin)
+    }
+
+    fn connection_as(
+        relay: &SyncRelay,
+        name: &str,
+        id: i64,
+        role: Role,
+    ) -> (ConnHandle, mpsc::Receiver<Outgoing>) {
         let (tx, rx) = mpsc::channel(64);
         let user = User {
-            id: 1,
+            id,
             email: format!("{name}@example.org"),
             name: name.into(),
-            role: Role::Admin,
+            role,
             disabled: false,
         };
         let conn = ConnHandle {
@@ -852,6 +1049,146 @@ mod tests {
         sync_through(&relay, id, &mut reader, &mut read, &mut sync::State::new()).await;
         assert_eq!(title(&read).as_deref(), Some("Kept on disk"));
         assert_eq!(relay.open_documents(), 1);
+    }
+
+    /// A writer's document with a long history: a snapshot (compacted
+    /// after `COMPACT_AFTER` changes) and a few changes stored after it.
+    async fn long_history(relay: &Arc<SyncRelay>, id: DocumentId) -> AutoCommit {
+        let mut doc = AutoCommit::new();
+        for i in 0..COMPACT_AFTER + 100 {
+            doc.put(ROOT, "count", i as i64).unwrap();
+            doc.commit();
+        }
+        let mut writer = connection(relay, "writer");
+        let mut state = sync::State::new();
+        sync_through(relay, id, &mut writer, &mut doc, &mut state).await;
+        for title in ["after the snapshot", "and once more"] {
+            doc.put(ROOT, "title", title).unwrap();
+            doc.commit();
+            sync_through(relay, id, &mut writer, &mut doc, &mut state).await;
+        }
+        relay
+            .route(id, DocCommand::Leave { conn: writer.0.id })
+            .await;
+        doc
+    }
+
+    /// Syncs a new peer that has nothing; every sync message it was sent.
+    async fn open_fresh(
+        relay: &Arc<SyncRelay>,
+        id: DocumentId,
+        peer: &mut (ConnHandle, mpsc::Receiver<Outgoing>),
+    ) -> (AutoCommit, Vec<sync::Message>) {
+        let mut doc = AutoCommit::new();
+        let mut state = sync::State::new();
+        let first = doc.sync().generate_sync_message(&mut state).unwrap();
+        let conn = peer.0.clone();
+        let command = DocCommand::Sync {
+            conn,
+            message: first,
+            request: true,
+        };
+        relay.route(id, command).await;
+        let mut received = Vec::new();
+        while let Ok(Some(out)) = tokio::time::timeout(Duration::from_secs(2), peer.1.recv()).await
+        {
+            let message = sync_message(out);
+            received.push(message.clone());
+            if received.len() == 1 {
+                // Reply only once the server has loaded the document and
+                // handled the first message (a browser is that slow).
+                let (done, loaded) = tokio::sync::oneshot::channel();
+                relay.route(id, DocCommand::Flush(done)).await;
+                loaded.await.unwrap();
+            }
+            doc.sync()
+                .receive_sync_message(&mut state, message)
+                .unwrap();
+            if let Some(reply) = doc.sync().generate_sync_message(&mut state) {
+                let conn = peer.0.clone();
+                let command = DocCommand::Sync {
+                    conn,
+                    message: reply,
+                    request: false,
+                };
+                relay.route(id, command).await;
+            }
+        }
+        (doc, received)
+    }
+
+    /// Opening a document with a long history that is only on disk: a peer
+    /// with nothing is sent the stored bytes before the server has rebuilt
+    /// the history, once, and ends with the whole document; a snapshot
+    /// stored without its heads (an older Accord) is opened the slow way and
+    /// gets them. Someone who may not read the document is sent nothing.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_peer_with_nothing_gets_the_stored_document_before_it_is_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let id = DocumentId::random();
+        let mut written = {
+            let relay = Arc::new(SyncRelay::load(store.clone(), true).await.unwrap());
+            long_history(&relay, id).await
+        };
+        let stored = store.load(id).await.unwrap();
+        let snapshot = stored.snapshot.expect("compacted into a snapshot");
+        assert_eq!(stored.changes.len(), 2, "two changes after the snapshot");
+        store
+            .write(|c| c.execute("UPDATE snapshots SET heads = NULL", []))
+            .await
+            .unwrap();
+
+        // As stored by an older Accord: Automerge's own answer, and the heads are kept.
+        let relay = Arc::new(SyncRelay::load(store.clone(), true).await.unwrap());
+        let mut reader = connection(&relay, "reader");
+        let (mut read, received) = open_fresh(&relay, id, &mut reader).await;
+        assert_eq!(read.get_heads(), written.get_heads());
+        assert!(!received[0]
+            .changes
+            .iter()
+            .collect::<Vec<_>>()
+            .concat()
+            .starts_with(&snapshot));
+        let backfilled = store.load(id).await.unwrap().snapshot_heads;
+        assert!(backfilled.is_some(), "the snapshot's heads were not stored");
+
+        // Only on disk again (a restart): the stored bytes, once.
+        let relay = Arc::new(SyncRelay::load(store.clone(), true).await.unwrap());
+        let mut reader = connection(&relay, "reader");
+        let (mut read, received) = open_fresh(&relay, id, &mut reader).await;
+        assert_eq!(read.get_heads(), written.get_heads());
+        assert_eq!(title(&read).as_deref(), Some("and once more"));
+        let first = received[0].changes.iter().collect::<Vec<_>>().concat();
+        assert!(first.starts_with(&snapshot), "not the stored snapshot");
+        assert_eq!(received[0].heads, written.get_heads());
+        let with_changes = received.iter().filter(|m| !m.changes.is_empty()).count();
+        assert_eq!(with_changes, 1, "the document was sent more than once");
+
+        // Neither the owner nor an admin: nothing of it, only "unavailable".
+        let relay = Arc::new(SyncRelay::load(store.clone(), true).await.unwrap());
+        let mut stranger = connection_as(&relay, "stranger", 2, Role::FieldOfficer);
+        let mut doc = AutoCommit::new();
+        let first = doc
+            .sync()
+            .generate_sync_message(&mut sync::State::new())
+            .unwrap();
+        let conn = stranger.0.clone();
+        relay
+            .route(
+                id,
+                DocCommand::Sync {
+                    conn,
+                    message: first,
+                    request: true,
+                },
+            )
+            .await;
+        let Outgoing::Frame(frame) = next(&mut stranger.1).await else {
+            panic!("expected a frame");
+        };
+        let answer = Message::decode(&frame).unwrap();
+        assert_eq!(answer.kind(), "doc-unavailable");
     }
 
     fn title(doc: &AutoCommit) -> Option<String> {
