@@ -87,6 +87,10 @@ pub(crate) struct DocActor {
     /// (a peer whose later message already named those heads would otherwise
     /// never hear that its changes are stored, and count them unsent).
     to_acknowledge: Vec<ConnId>,
+    /// Peers whose sync messages this batch received: with the document's
+    /// heads unchanged, only they can have anything to hear (see
+    /// [`DocActor::answer_peers`]).
+    heard: std::collections::HashSet<ConnId>,
     /// Peers sent the stored document while it loaded, with the heads they
     /// were told: once loaded, their sync state says so, so Automerge does
     /// not send it to them a second time.
@@ -205,6 +209,7 @@ impl DocActor {
             members: HashMap::new(),
             restricted_reads: Vec::new(),
             to_acknowledge: Vec::new(),
+            heard: std::collections::HashSet::new(),
             previewed: HashMap::new(),
         }
     }
@@ -441,7 +446,7 @@ impl DocActor {
             self.note_submitted().await;
         }
         self.audit_restricted_reads().await;
-        self.answer_peers();
+        self.answer_peers(heads_after != heads_before);
         if self.since_snapshot >= COMPACT_AFTER {
             self.compact().await;
         }
@@ -754,6 +759,7 @@ impl DocActor {
             self.restricted_reads.push(id);
         }
         let heads_before = self.doc.get_heads();
+        self.heard.insert(id);
         let peer = self.peers.entry(id).or_insert_with(|| Peer {
             conn,
             state: sync::State::new(),
@@ -807,7 +813,15 @@ impl DocActor {
         Ok(())
     }
 
-    fn answer_peers(&mut self) {
+    /// Answers the peers that may have something to hear. When the batch
+    /// left the document's heads as they were, a peer it heard nothing from
+    /// is skipped: its sync state and the document are as they were when
+    /// Automerge last generated a message for it, after which Automerge
+    /// returns nothing (it has answered, or the answer is in flight), but
+    /// only once it has built a Bloom filter and looked for changes to send
+    /// — the work each acknowledgement used to cause for every other peer.
+    fn answer_peers(&mut self, heads_changed: bool) {
+        let heard = std::mem::take(&mut self.heard);
         // Someone else may have created the document a peer was waiting for.
         let unreadable: Vec<ConnId> = self
             .peers
@@ -825,7 +839,10 @@ impl DocActor {
                 peer.state.in_flight = false;
             }
         }
-        for peer in self.peers.values_mut() {
+        for (id, peer) in self.peers.iter_mut() {
+            if !heads_changed && !heard.contains(id) {
+                continue;
+            }
             if peer.unavailable {
                 if !has_content {
                     continue;
