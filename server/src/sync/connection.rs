@@ -325,6 +325,10 @@ async fn next_binary(
                 return Err(Refusal::protocol("frames must be binary CBOR, not text"));
             }
             Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
+            Some(Err(e)) if dropped(&e) => {
+                tracing::debug!(error = %e, "a sync connection dropped without closing");
+                return Ok(None);
+            }
             Some(Err(e)) => {
                 return Err(Refusal::protocol(format!(
                     "the frame could not be read: {e}"
@@ -332,6 +336,37 @@ async fn next_binary(
             }
         }
     }
+}
+
+/// Whether a read failed because the client vanished (a closed laptop, a
+/// lost network, a killed tab) rather than because it sent something wrong:
+/// an ordinary disconnect, with nobody left to tell.
+fn dropped(e: &axum::Error) -> bool {
+    use tungstenite::error::{Error, ProtocolError};
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(error) = cause {
+        if let Some(ws) = error.downcast_ref::<Error>() {
+            if matches!(
+                ws,
+                Error::ConnectionClosed
+                    | Error::AlreadyClosed
+                    | Error::Protocol(ProtocolError::ResetWithoutClosingHandshake)
+            ) {
+                return true;
+            }
+        }
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        cause = error.source();
+    }
+    false
 }
 
 fn decode(frame: &[u8]) -> Result<Message, Refusal> {
@@ -353,4 +388,26 @@ fn close_reason(reason: &str) -> String {
         end -= 1;
     }
     reason[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dropped;
+    use tungstenite::error::{CapacityError, Error, ProtocolError};
+
+    #[test]
+    fn a_vanished_client_is_a_disconnect_and_a_broken_frame_is_not() {
+        let reset = Error::Protocol(ProtocolError::ResetWithoutClosingHandshake);
+        assert!(dropped(&axum::Error::new(reset)));
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(dropped(&axum::Error::new(Error::Io(io))));
+
+        let unmasked = Error::Protocol(ProtocolError::UnmaskedFrameFromClient);
+        assert!(!dropped(&axum::Error::new(unmasked)));
+        let too_big = Error::Capacity(CapacityError::MessageTooLong {
+            size: 2,
+            max_size: 1,
+        });
+        assert!(!dropped(&axum::Error::new(too_big)));
+    }
 }
