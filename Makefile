@@ -39,7 +39,16 @@ test: tools test-tools app
 	cargo test -- --test-threads=2
 	$(MAKE) fuzz-short
 
-tools: $(TOOLS)/.wasm32 $(CARGO_BIN)/trunk $(TOOLS)/.wasm-bindgen-$(WASM_BINDGEN_VERSION) $(TOOLS)/node_modules/.bin/wasm-opt
+tools: $(TOOLS)/.wasm32 $(CARGO_BIN)/trunk $(TOOLS)/.wasm-bindgen-$(WASM_BINDGEN_VERSION) $(TOOLS)/node_modules/.bin/wasm-opt $(TOOLS)/.brotli
+
+# The app's assets are stored precompressed (Trunk.toml's post-build hook).
+$(TOOLS)/.brotli:
+	@if ! command -v brotli >/dev/null; then \
+		echo "==> Installing brotli from Debian"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q brotli; \
+	fi
+	@mkdir -p $(TOOLS) && touch $@
 
 $(TOOLS)/.wasm32:
 	@echo "==> Adding the wasm32 target"

@@ -63,7 +63,11 @@ pub fn router(state: AppState) -> Router {
                 Ok::<_, std::convert::Infallible>(res)
             }
         });
-        Router::new().fallback_service(ServeDir::new(&state.dist_dir).fallback(spa))
+        // The build leaves brotli and gzip copies beside the assets (Trunk.toml).
+        let files = ServeDir::new(&state.dist_dir)
+            .precompressed_br()
+            .precompressed_gzip();
+        Router::new().fallback_service(files.fallback(spa))
     } else {
         Router::new().fallback(app_not_built)
     };

@@ -44,6 +44,9 @@ fn hashed_assets_are_compressed_and_cached_for_a_year() {
         "{} compressed vs {raw} raw",
         res.body.len()
     );
+    // The copy the build compressed at quality 11, not one made per request.
+    let stored = std::fs::read(dist_dir().join(format!("{wasm}.br"))).unwrap();
+    assert!(res.body == stored, "not the precompressed copy");
 }
 
 #[test]
