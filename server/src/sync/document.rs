@@ -95,18 +95,63 @@ pub(crate) struct DocActor {
     /// were told: once loaded, their sync state says so, so Automerge does
     /// not send it to them a second time.
     previewed: HashMap<ConnId, Vec<ChangeHash>>,
+    /// The whole document at its current heads, as sent to peers that have
+    /// nothing: saved once for all who open it until it changes.
+    whole: Option<Preview>,
 }
 
-/// What a peer that has nothing is sent while a stored document loads: the
-/// snapshot and the changes stored after it, as one version 2 sync message
-/// (the message Automerge itself sends such a peer, without first
-/// rebuilding every change of the history).
+/// The whole document as one version 2 sync message, for a peer that has
+/// nothing: the message Automerge itself would send it, built without the
+/// Bloom filter of every change Automerge adds (useless to a peer that has
+/// none) and, while a stored document loads, from the stored bytes without
+/// first rebuilding every change of the history.
 struct Preview {
     heads: Vec<ChangeHash>,
     data: Vec<u8>,
 }
 
 impl Preview {
+    /// `document`: a saved document, optionally followed by changes.
+    fn new(heads: Vec<ChangeHash>, document: Vec<u8>) -> Self {
+        let mut flags = sync::MessageFlags::new();
+        flags.set(sync::MessageFlags::SUPPORTS_SYNC_RESET);
+        let message = sync::Message {
+            heads: heads.clone(),
+            need: Vec::new(),
+            have: Vec::new(),
+            changes: document.into(),
+            flags: Some(flags),
+            version: sync::MessageVersion::V2,
+        };
+        Self {
+            heads,
+            data: message.encode(),
+        }
+    }
+
+    /// Whether `state` is a peer that has told us it has nothing and has
+    /// heard nothing from us yet: what Automerge answers with the whole
+    /// document (if it reads version 2 messages and applies changes).
+    fn wanted_by(state: &sync::State) -> bool {
+        state.their_heads.as_ref().is_some_and(Vec::is_empty)
+            && !state.have_responded
+            && !state.read_only
+            && !state.needs_reset
+            && !state.is_peer_read_only()
+            && state
+                .their_capabilities
+                .as_ref()
+                .is_some_and(|caps| caps.contains(&sync::Capability::MessageV2))
+    }
+
+    /// After sending it: the peer's sync state as Automerge leaves it when
+    /// it sends a message, so it is not sent again.
+    fn sent(heads: Vec<ChangeHash>, state: &mut sync::State) {
+        state.have_responded = true;
+        state.last_sent_heads = heads;
+        state.in_flight = true;
+    }
+
     /// `None` when the snapshot's heads were not stored (or a stored change
     /// does not parse: the load reports it): the peer waits for the load.
     fn of(stored: &StoredDocument) -> Option<Self> {
@@ -127,21 +172,7 @@ impl Preview {
             heads.insert(change.hash());
             bytes.extend_from_slice(raw);
         }
-        let heads: Vec<ChangeHash> = heads.into_iter().collect();
-        let mut flags = sync::MessageFlags::new();
-        flags.set(sync::MessageFlags::SUPPORTS_SYNC_RESET);
-        let message = sync::Message {
-            heads: heads.clone(),
-            need: Vec::new(),
-            have: Vec::new(),
-            changes: bytes.into(),
-            flags: Some(flags),
-            version: sync::MessageVersion::V2,
-        };
-        Some(Self {
-            heads,
-            data: message.encode(),
-        })
+        Some(Self::new(heads.into_iter().collect(), bytes))
     }
 }
 
@@ -211,6 +242,7 @@ impl DocActor {
             to_acknowledge: Vec::new(),
             heard: std::collections::HashSet::new(),
             previewed: HashMap::new(),
+            whole: None,
         }
     }
 
@@ -777,11 +809,8 @@ impl DocActor {
             return;
         }
         if let Some(sent) = self.previewed.remove(&id) {
-            // It was sent the stored document while it loaded: as if
-            // Automerge had sent it, so it is not sent again.
-            peer.state.have_responded = true;
-            peer.state.last_sent_heads = sent;
-            peer.state.in_flight = true;
+            // It was sent the stored document while it loaded.
+            Preview::sent(sent, &mut peer.state);
         }
         if self.doc.get_heads() != heads_before {
             self.to_acknowledge.push(id);
@@ -832,7 +861,11 @@ impl DocActor {
         for id in unreadable {
             self.peers.remove(&id);
         }
-        let has_content = !self.doc.get_heads().is_empty();
+        let heads = self.doc.get_heads();
+        let has_content = !heads.is_empty();
+        if self.whole.as_ref().is_some_and(|w| w.heads != heads) {
+            self.whole = None;
+        }
         for id in std::mem::take(&mut self.to_acknowledge) {
             if let Some(peer) = self.peers.get_mut(&id) {
                 peer.state.last_sent_heads.clear();
@@ -848,6 +881,26 @@ impl DocActor {
                     continue;
                 }
                 peer.unavailable = false;
+            }
+            if has_content && Preview::wanted_by(&peer.state) {
+                let doc = &self.doc;
+                let whole = self
+                    .whole
+                    .get_or_insert_with(|| Preview::new(heads.clone(), doc.save()));
+                peer.conn.send(&Message::Sync {
+                    sender_id: self.relay.server_peer_id.clone(),
+                    target_id: peer.conn.peer_id.clone(),
+                    document_id: self.id_text.clone(),
+                    data: whole.data.clone(),
+                });
+                Preview::sent(heads.clone(), &mut peer.state);
+                continue;
+            }
+            let state = &peer.state;
+            if state.have_responded && state.in_flight && state.last_sent_heads == heads {
+                // Automerge would return nothing (our last message is still
+                // unanswered and we have nothing new), after building one.
+                continue;
             }
             if let Some(message) = self.doc.generate_sync_message(&mut peer.state) {
                 tracing::debug!(doc = %self.id, user = %peer.conn.user.email,
@@ -1181,6 +1234,20 @@ mod tests {
         assert_eq!(received[0].heads, written.get_heads());
         let with_changes = received.iter().filter(|m| !m.changes.is_empty()).count();
         assert_eq!(with_changes, 1, "the document was sent more than once");
+
+        // Now in memory: two more peers get the document saved once, once
+        // each, without the Bloom filter of every change Automerge would add.
+        let mut sent = Vec::new();
+        for name in ["second", "third"] {
+            let mut reader = connection(&relay, name);
+            let (mut read, received) = open_fresh(&relay, id, &mut reader).await;
+            assert_eq!(read.get_heads(), written.get_heads());
+            assert!(received[0].have.is_empty(), "Automerge's own answer");
+            let with_changes = received.iter().filter(|m| !m.changes.is_empty()).count();
+            assert_eq!(with_changes, 1, "the document was sent more than once");
+            sent.push(received[0].changes.iter().collect::<Vec<_>>().concat());
+        }
+        assert_eq!(sent[0], sent[1]);
 
         // Neither the owner nor an admin: nothing of it, only "unavailable".
         let relay = Arc::new(SyncRelay::load(store.clone(), true).await.unwrap());
