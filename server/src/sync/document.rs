@@ -1151,14 +1151,19 @@ mod tests {
     ) -> (AutoCommit, Vec<sync::Message>) {
         let mut doc = AutoCommit::new();
         let mut state = sync::State::new();
-        let first = doc.sync().generate_sync_message(&mut state).unwrap();
-        let conn = peer.0.clone();
-        let command = DocCommand::Sync {
-            conn,
-            message: first,
-            request: true,
+        let send = |message, request| {
+            let conn = peer.0.clone();
+            relay.route(
+                id,
+                DocCommand::Sync {
+                    conn,
+                    message,
+                    request,
+                },
+            )
         };
-        relay.route(id, command).await;
+        let first = doc.sync().generate_sync_message(&mut state).unwrap();
+        send(first, true).await;
         let mut received = Vec::new();
         while let Ok(Some(out)) = tokio::time::timeout(Duration::from_secs(2), peer.1.recv()).await
         {
@@ -1175,13 +1180,7 @@ mod tests {
                 .receive_sync_message(&mut state, message)
                 .unwrap();
             if let Some(reply) = doc.sync().generate_sync_message(&mut state) {
-                let conn = peer.0.clone();
-                let command = DocCommand::Sync {
-                    conn,
-                    message: reply,
-                    request: false,
-                };
-                relay.route(id, command).await;
+                send(reply, false).await;
             }
         }
         (doc, received)
