@@ -37,6 +37,8 @@ test: tools test-tools app
 	cargo clippy -p accord-app --target wasm32-unknown-unknown -- -D warnings
 	@echo "==> Running the tests"
 	cargo test -- --test-threads=2
+	@echo "==> The app's own unit tests (native; the app is not a default workspace member)"
+	cargo test -p accord-app -- --test-threads=2
 	$(MAKE) fuzz-short
 
 tools: $(TOOLS)/.wasm32 $(CARGO_BIN)/trunk $(TOOLS)/.wasm-bindgen-$(WASM_BINDGEN_VERSION) $(TOOLS)/node_modules/.bin/wasm-opt $(TOOLS)/.brotli

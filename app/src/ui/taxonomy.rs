@@ -586,9 +586,14 @@ mod tests {
             "business_and_human_rights"
         );
         existing.insert("business_and_human_rights".into(), Term::default());
+        // Punctuation and case are not part of the identifier.
         assert_eq!(
-            new_key(&existing, "Business & human rights!"),
+            new_key(&existing, "Business and Human Rights!"),
             "business_and_human_rights_2"
+        );
+        assert_eq!(
+            new_key(&existing, "Business & human rights"),
+            "business_human_rights"
         );
         assert_eq!(new_key(&existing, "Droits à l’eau"), "droits_à_l_eau");
         assert_eq!(new_key(&existing, "!!!").len(), 16);
