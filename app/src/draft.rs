@@ -574,7 +574,7 @@ pub fn persist(handle: &DraftHandle) {
             let (id, record) = {
                 let mut draft = handle.borrow_mut();
                 draft.save_again = false;
-                (draft.id, draft.record())
+                (draft.id, crate::timing::timed("save", || draft.record()))
             };
             if let Err(e) = crate::store::save(id, &record).await {
                 let view = handle.borrow().view;

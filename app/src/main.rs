@@ -13,6 +13,7 @@ mod format;
 mod store;
 mod submissions;
 mod sync;
+mod timing;
 mod ui;
 
 #[allow(deprecated, clippy::all)]

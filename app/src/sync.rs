@@ -402,11 +402,10 @@ impl SyncClient {
             let applied = SyncMessage::decode(data)
                 .map_err(|e| e.to_string())
                 .and_then(|m| {
-                    draft
-                        .doc
-                        .sync()
-                        .receive_sync_message(state, m)
-                        .map_err(|e| e.to_string())
+                    crate::timing::timed("apply", || {
+                        draft.doc.sync().receive_sync_message(state, m)
+                    })
+                    .map_err(|e| e.to_string())
                 });
             if let Some(heads) = state.their_heads.clone() {
                 draft.server_heads = heads;
@@ -418,8 +417,8 @@ impl SyncClient {
             handle.borrow().view.error.try_set(Some(e));
         }
         persist(handle);
-        handle.borrow_mut().refresh_view();
-        self.push_changes(handle);
+        crate::timing::timed("hydrate", || handle.borrow_mut().refresh_view());
+        crate::timing::timed("reply", || self.push_changes(handle));
         self.recount();
     }
 

@@ -130,7 +130,7 @@ impl DocContext {
                 let mut draft = handle.borrow_mut();
                 match loaded {
                     Ok(Some(stored)) => {
-                        if let Err(e) = draft.restore(&stored) {
+                        if let Err(e) = crate::timing::timed("restore", || draft.restore(&stored)) {
                             let reason = e.to_string();
                             view.error.set(Some(fill(
                                 t_string!(i18n, load_error),

@@ -872,6 +872,8 @@ return {
   html: nav.responseEnd || null, dcl: nav.domContentLoadedEventEnd || null, load: nav.loadEventEnd || null,
   wasm_start: wasm ? wasm.startTime : null, wasm_end: wasm ? wasm.responseEnd : null,
   wasm_sent: wasm ? wasm.transferSize : null,
+  steps: performance.getEntriesByType('measure').filter(m => m.name.startsWith('accord:') && m.startTime <= b.shown)
+    .map(m => [m.name.slice(7), m.startTime, m.duration]),
 };
 "#;
 
@@ -1031,6 +1033,25 @@ const [id, done] = [arguments[0], arguments[arguments.length - 1]];
                 )
             })
             .unwrap_or_default();
+        // The app's own slow steps (`app/src/timing.rs`): what the long task did.
+        let steps: Vec<String> = r["steps"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {:.0} ms",
+                    s[0].as_str().unwrap_or("?"),
+                    s[2].as_f64().unwrap_or_default()
+                )
+            })
+            .collect();
+        let steps = if steps.is_empty() {
+            String::new()
+        } else {
+            format!("; app steps of 50 ms or more: {}", steps.join(", "))
+        };
         let ws = &r["ws"];
         let at = |k: &str| {
             ws[k]
@@ -1054,7 +1075,7 @@ const [id, done] = [arguments[0], arguments[arguments.length - 1]];
         format!(
             "shown {} ms (next frame {} ms); HTML by {} ms, DOMContentLoaded {} ms, wasm fetched \
              {}–{} ms ({sent}), app started {} ms, load event {} ms; long tasks before shown: {}, \
-             {busy:.0} ms in all{longest}{socket}",
+             {busy:.0} ms in all{longest}{socket}{steps}",
             ms("shown"),
             ms("frame"),
             ms("html"),
