@@ -15,6 +15,9 @@ CARGO_BIN := $(HOME)/.cargo/bin
 export PATH := $(TOOLS)/node_modules/.bin:$(CARGO_BIN):$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
+# Debian packages, as root or through sudo.
+APT_INSTALL = SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -q && $$SUDO apt-get install -y -q
+
 ADDR ?= 127.0.0.1:8080
 DATA ?= ./data
 
@@ -47,8 +50,7 @@ tools: $(TOOLS)/.wasm32 $(CARGO_BIN)/trunk $(TOOLS)/.wasm-bindgen-$(WASM_BINDGEN
 $(TOOLS)/.brotli:
 	@if ! command -v brotli >/dev/null; then \
 		echo "==> Installing brotli from Debian"; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q brotli; \
+		$(APT_INSTALL) brotli; \
 	fi
 	@mkdir -p $(TOOLS) && touch $@
 
@@ -77,8 +79,7 @@ $(TOOLS)/node_modules/.bin/wasm-opt:
 test-tools: tests/node/node_modules/.package-lock.json
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 		echo "==> Installing Chromium and ChromeDriver from Debian"; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-driver; \
+		$(APT_INSTALL) chromium chromium-driver; \
 	fi
 
 tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json

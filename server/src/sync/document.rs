@@ -176,6 +176,16 @@ impl Preview {
     }
 }
 
+/// Sends one peer a sync message of the document (`doc`: its id as text).
+fn send_sync(conn: &ConnHandle, server: &str, doc: &str, data: Vec<u8>) {
+    conn.send(&Message::Sync {
+        sender_id: server.to_owned(),
+        target_id: conn.peer_id.clone(),
+        document_id: doc.to_owned(),
+        data,
+    });
+}
+
 /// Heads as stored beside a snapshot: 32-byte hashes, one after another.
 fn heads_bytes(heads: &[ChangeHash]) -> Vec<u8> {
     heads.iter().flat_map(|h| h.0).collect()
@@ -381,10 +391,13 @@ impl DocActor {
                 }
             }
         };
-        if let Some(preview) = &preview {
-            if doc.get_heads() != preview.heads {
-                tracing::warn!(doc = %self.id, "the stored heads differ from the loaded document's");
+        match preview {
+            // The stored bytes serve later newcomers too, without a save.
+            Some(preview) if doc.get_heads() == preview.heads => self.whole = Some(preview),
+            Some(_) => {
+                tracing::warn!(doc = %self.id, "the stored heads differ from the loaded document's")
             }
+            None => {}
         }
         self.doc = doc;
         if let Some(heads) = snapshot_heads {
@@ -418,22 +431,21 @@ impl DocActor {
             return;
         }
         self.learn_members(std::slice::from_ref(cmd)).await;
-        let may_read = match self.governance {
-            Some(g) if !matches!(g.kind, DocKind::Parties | DocKind::Submission) => self
-                .role_of(&conn.user)
-                .is_some_and(|role| WritePolicy::may_read(role, g.kind, self.facts(&conn.user))),
-            Some(_) => false,
-            None => conn.user.role == Role::Admin || self.owner == Some(conn.user.id),
+        // `may_read` without its "nobody's yet, so the creator's" case,
+        // which the empty copy in memory would wrongly grant.
+        let settled = match self.governance {
+            Some(g) => !matches!(g.kind, DocKind::Parties | DocKind::Submission),
+            None => self.owner.is_some(),
         };
-        if !may_read {
+        if !settled || !self.may_read(&conn.user) {
             return;
         }
-        conn.send(&Message::Sync {
-            sender_id: self.relay.server_peer_id.clone(),
-            target_id: conn.peer_id.clone(),
-            document_id: self.id_text.clone(),
-            data: preview.data.clone(),
-        });
+        send_sync(
+            conn,
+            &self.relay.server_peer_id,
+            &self.id_text,
+            preview.data.clone(),
+        );
         self.previewed.insert(conn.id, preview.heads.clone());
     }
 
@@ -887,12 +899,12 @@ impl DocActor {
                 let whole = self
                     .whole
                     .get_or_insert_with(|| Preview::new(heads.clone(), doc.save()));
-                peer.conn.send(&Message::Sync {
-                    sender_id: self.relay.server_peer_id.clone(),
-                    target_id: peer.conn.peer_id.clone(),
-                    document_id: self.id_text.clone(),
-                    data: whole.data.clone(),
-                });
+                send_sync(
+                    &peer.conn,
+                    &self.relay.server_peer_id,
+                    &self.id_text,
+                    whole.data.clone(),
+                );
                 Preview::sent(heads.clone(), &mut peer.state);
                 continue;
             }
@@ -905,12 +917,12 @@ impl DocActor {
             if let Some(message) = self.doc.generate_sync_message(&mut peer.state) {
                 tracing::debug!(doc = %self.id, user = %peer.conn.user.email,
                     changes = message.changes.len(), heads = ?message.heads, "sync message out");
-                peer.conn.send(&Message::Sync {
-                    sender_id: self.relay.server_peer_id.clone(),
-                    target_id: peer.conn.peer_id.clone(),
-                    document_id: self.id_text.clone(),
-                    data: message.encode(),
-                });
+                send_sync(
+                    &peer.conn,
+                    &self.relay.server_peer_id,
+                    &self.id_text,
+                    message.encode(),
+                );
             }
         }
     }
